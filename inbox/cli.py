@@ -67,6 +67,31 @@ def migrate(revision: str) -> None:
     click.echo(f"database at {revision}")
 
 
+@main.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt stored mailbox credentials under the newest INBOX_ENCRYPTION_KEYS key.
+
+    Put the new key first in INBOX_ENCRYPTION_KEYS, keep the old ones after it,
+    run this, then drop the old keys.
+    """
+    settings = get_settings()
+    rewritten = asyncio.run(_rotate_keys(settings))
+    click.echo(f"re-encrypted {rewritten} stored credential(s) under the newest key")
+
+
+async def _rotate_keys(settings: Settings) -> int:
+    from inbox.core.db import Database
+    from inbox.core.secrets import SecretBox
+    from inbox.mailboxes.service import rotate_mailbox_secrets
+
+    database = Database(settings.resolved_database_url)
+    try:
+        async with database.transaction() as session:
+            return await rotate_mailbox_secrets(session, SecretBox.from_settings(settings))
+    finally:
+        await database.dispose()
+
+
 def _migrate(settings: Settings, revision: str = "head") -> None:
     from inbox.core.migrate import upgrade
 
@@ -74,9 +99,17 @@ def _migrate(settings: Settings, revision: str = "head") -> None:
 
 
 @main.command()
-def worker() -> None:
+@click.option("--threads", type=int, default=8, show_default=True)
+def worker(threads: int) -> None:
     """Run the Dramatiq workers (triage, send, sync, metrics rollup)."""
-    _not_yet("worker", "the actors arrive with the ingestion and triage issues")
+    from api.app import configure_logging
+    from workers.run import run_worker
+
+    settings = get_settings()
+    if settings.redis_url is None:
+        _fail("inbox worker needs INBOX_REDIS_URL; the embedded `inbox serve` runs its jobs in-process")
+    configure_logging()
+    run_worker(settings, threads)
 
 
 @main.command()

@@ -2,14 +2,18 @@
 
 A session is a row in ``session`` whose ``token`` a client presents either
 in the signed ``better-auth.session_token`` cookie or as ``Authorization:
-Bearer <token>``. A session lives ``session_days``; a request that comes more
-than ``update_age_hours`` after the last refresh extends it (and re-sets the
-cookie). Expired sessions are deleted when seen. A deactivated profile has no
-working session, whatever its rows say.
+Bearer <token>``. A session lives ``session_days`` (one day when the user
+asked not to be remembered); a request whose session's ``expiresAt`` lies
+less than ``session_days - update_age_hours`` ahead extends it to a full
+lifetime (and re-sets the cookie) - Better Auth derives the last refresh from
+``expiresAt``, not from ``updatedAt``. A request that also carries a valid
+``dont_remember`` cookie never refreshes. Expired sessions are deleted when
+seen. A deactivated profile has no working session, whatever its rows say.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,13 +22,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.auth.crypto import (
+    SECURE_COOKIE_PREFIX,
     generate_id,
     generate_session_token,
-    session_cookie_name,
     sign_cookie_value,
     unsign_cookie_value,
 )
-from inbox.auth.models import AuthSession
+from inbox.auth.models import AuthSession, AuthUser
 from inbox.core.db import utcnow
 from inbox.core.principal import Principal, Role
 from inbox.settings import Settings
@@ -33,40 +37,117 @@ from inbox.users.models import User
 SET_COOKIE_STATE_KEY = "set_cookie_headers"
 PRINCIPAL_STATE_KEY = "principal"
 
+SESSION_TOKEN_COOKIE = "session_token"  # noqa: S105 (a cookie name)
+SESSION_DATA_COOKIE = "session_data"
+DONT_REMEMBER_COOKIE = "dont_remember"
+# The lifetime of a session whose user unticked "remember me".
+DONT_REMEMBER_LIFETIME = timedelta(days=1)
+
 
 @dataclass(frozen=True, slots=True)
 class SessionLookup:
     principal: Principal
     session: AuthSession
+    auth_user: AuthUser
+    profile: User
     refreshed: bool
 
 
-def session_cookie(settings: Settings, token: str | None) -> str:
-    """A ``Set-Cookie`` value for ``token``; None clears the cookie."""
-    name = session_cookie_name(settings.auth.base_url)
-    secure = settings.auth.base_url.startswith("https://")
-    if token is None:
-        value, max_age = "", 0
-    else:
-        value, max_age = sign_cookie_value(token, settings.auth_secret), settings.auth.session_days * 86400
-    parts = [f"{name}={value}", f"Max-Age={max_age}", "Path=/", "HttpOnly", "SameSite=Lax"]
-    if secure:
+@dataclass(frozen=True, slots=True)
+class PresentedToken:
+    """What a request presents: ``token`` is None when there is no credential
+    or its signature is wrong; ``from_cookie`` says where it came from."""
+
+    token: str | None
+    from_cookie: bool
+    dont_remember: bool
+
+
+def ms_precision(moment: datetime) -> datetime:
+    """``moment`` cut to milliseconds, the precision of a JavaScript Date."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def cookie_name(settings: Settings, suffix: str) -> str:
+    """``better-auth.<suffix>``, ``__Secure-`` prefixed on an https base URL."""
+    name = f"better-auth.{suffix}"
+    return SECURE_COOKIE_PREFIX + name if _secure(settings) else name
+
+
+def _secure(settings: Settings) -> bool:
+    return settings.auth.base_url.startswith("https://")
+
+
+def _set_cookie(settings: Settings, suffix: str, value: str, max_age: int | None) -> str:
+    # Better Auth's attribute order: Max-Age; Path; HttpOnly; [Secure]; SameSite.
+    parts = [f"{cookie_name(settings, suffix)}={value}"]
+    if max_age is not None:
+        parts.append(f"Max-Age={max_age}")
+    parts += ["Path=/", "HttpOnly"]
+    if _secure(settings):
         parts.append("Secure")
+    parts.append("SameSite=Lax")
     return "; ".join(parts)
 
 
-def token_from_headers(settings: Settings, headers: Any, cookies: dict[str, str]) -> tuple[str | None, bool]:
-    """The session token a request presents, and whether it came in a cookie."""
-    authorization: str | None = headers.get("authorization")
+def session_cookie(settings: Settings, token: str | None, *, remember: bool = True) -> str:
+    """A ``Set-Cookie`` value for ``token``; None clears the cookie. A session
+    that is not remembered gets a browser-session cookie (no Max-Age)."""
+    if token is None:
+        return _set_cookie(settings, SESSION_TOKEN_COOKIE, "", 0)
+    max_age = settings.auth.session_days * 86400 if remember else None
+    return _set_cookie(settings, SESSION_TOKEN_COOKIE, sign_cookie_value(token, settings.auth_secret), max_age)
+
+
+def sign_in_cookies(settings: Settings, token: str, *, remember: bool) -> list[str]:
+    """The cookies a sign-in (or sign-up) sets."""
+    cookies = [session_cookie(settings, token, remember=remember)]
+    if not remember:
+        signed = sign_cookie_value("true", settings.auth_secret)
+        cookies.append(_set_cookie(settings, DONT_REMEMBER_COOKIE, signed, None))
+    return cookies
+
+
+def clearing_cookies(settings: Settings) -> list[str]:
+    """The three cookies Better Auth clears on sign-out, in its order."""
+    return [
+        _set_cookie(settings, suffix, "", 0)
+        for suffix in (SESSION_TOKEN_COOKIE, SESSION_DATA_COOKIE, DONT_REMEMBER_COOKIE)
+    ]
+
+
+def parse_cookie_header(header: str | None) -> dict[str, str]:
+    """Cookies as better-call reads them: the first occurrence of a name wins,
+    double quotes around a value are dropped, values stay URL-encoded."""
+    cookies: dict[str, str] = {}
+    for pair in (header or "").split(";"):
+        name, sep, value = pair.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or name in cookies:
+            continue
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        cookies[name] = value
+    return cookies
+
+
+def presented_token(settings: Settings, headers: Mapping[str, str]) -> PresentedToken:
+    """The session token a request presents (Bearer first, then the cookie)."""
+    cookies = parse_cookie_header(headers.get("cookie"))
+    dont_remember_value = cookies.get(cookie_name(settings, DONT_REMEMBER_COOKIE))
+    dont_remember = (
+        bool(dont_remember_value) and unsign_cookie_value(dont_remember_value or "", settings.auth_secret) is not None
+    )
+    authorization = headers.get("authorization")
     if authorization and authorization[:7].lower() == "bearer ":
         raw = authorization[7:].strip()
         # Better Auth's bearer plugin accepts the signed cookie value too.
         token = unsign_cookie_value(raw, settings.auth_secret) if "." in raw else raw
-        return token, False
-    cookie = cookies.get(session_cookie_name(settings.auth.base_url))
+        return PresentedToken(token or None, from_cookie=False, dont_remember=dont_remember)
+    cookie = cookies.get(cookie_name(settings, SESSION_TOKEN_COOKIE))
     if cookie:
-        return unsign_cookie_value(cookie, settings.auth_secret), True
-    return None, False
+        return PresentedToken(unsign_cookie_value(cookie, settings.auth_secret), True, dont_remember)
+    return PresentedToken(None, from_cookie=False, dont_remember=dont_remember)
 
 
 async def create_session(
@@ -76,16 +157,18 @@ async def create_session(
     *,
     ip_address: str | None,
     user_agent: str | None,
+    remember: bool = True,
     now: datetime | None = None,
 ) -> AuthSession:
-    now = now or utcnow()
+    now = ms_precision(now or utcnow())
+    lifetime = timedelta(days=settings.auth.session_days) if remember else DONT_REMEMBER_LIFETIME
     row = AuthSession(
         id=generate_id(),
         token=generate_session_token(),
         user_id=auth_user_id,
-        expires_at=now + timedelta(days=settings.auth.session_days),
+        expires_at=now + lifetime,
         ip_address=ip_address,
-        user_agent=(user_agent or "")[:512] or None,
+        user_agent=None if user_agent is None else user_agent[:512],
         created_at=now,
         updated_at=now,
     )
@@ -95,16 +178,25 @@ async def create_session(
 
 
 async def lookup_session(
-    session: AsyncSession, settings: Settings, token: str, *, now: datetime | None = None
+    session: AsyncSession,
+    settings: Settings,
+    token: str,
+    *,
+    now: datetime | None = None,
+    refresh: bool = True,
 ) -> SessionLookup | None:
-    now = now or utcnow()
+    """The live session of ``token``, refreshed when due (and ``refresh``)."""
+    now = ms_precision(now or utcnow())
     stmt = (
-        select(AuthSession, User).join(User, User.auth_user_id == AuthSession.user_id).where(AuthSession.token == token)
+        select(AuthSession, AuthUser, User)
+        .join(AuthUser, AuthUser.id == AuthSession.user_id)
+        .join(User, User.auth_user_id == AuthSession.user_id)
+        .where(AuthSession.token == token)
     )
     row = (await session.execute(stmt)).one_or_none()
     if row is None:
         return None
-    auth_session, user = row.tuple()
+    auth_session, auth_user, user = row
     if auth_session.expires_at <= now:
         await session.execute(delete(AuthSession).where(AuthSession.id == auth_session.id))
         return None
@@ -112,7 +204,7 @@ async def lookup_session(
         return None
     lifetime = timedelta(days=settings.auth.session_days)
     update_age = timedelta(hours=settings.auth.update_age_hours)
-    refreshed = auth_session.expires_at - lifetime + update_age <= now
+    refreshed = refresh and auth_session.expires_at - lifetime + update_age <= now
     if refreshed:
         auth_session.expires_at = now + lifetime
         auth_session.updated_at = now
@@ -125,21 +217,43 @@ async def lookup_session(
         email=user.email,
         session_id=auth_session.id,
     )
-    return SessionLookup(principal=principal, session=auth_session, refreshed=refreshed)
+    return SessionLookup(
+        principal=principal, session=auth_session, auth_user=auth_user, profile=user, refreshed=refreshed
+    )
+
+
+def queue_cookies(request: Any, cookies: list[str]) -> None:
+    """Add ``Set-Cookie`` values to the response of ``request`` (the app's
+    ``before_send`` hook writes them)."""
+    state = request.scope.setdefault("state", {})
+    state.setdefault(SET_COOKIE_STATE_KEY, []).extend(cookies)
+
+
+async def current_session(session: AsyncSession, request: Any, *, now: datetime | None = None) -> SessionLookup | None:
+    """The session of a Litestar request, or None. A refreshed cookie session
+    gets its new cookie queued for the response."""
+    settings: Settings = request.app.state.settings
+    presented = presented_token(settings, request.headers)
+    if not presented.token:
+        return None
+    found = await lookup_session(session, settings, presented.token, now=now, refresh=not presented.dont_remember)
+    if found is None:
+        return None
+    if found.refreshed and presented.from_cookie:
+        queue_cookies(request, [session_cookie(settings, found.session.token)])
+    request.scope.setdefault("state", {})[PRINCIPAL_STATE_KEY] = found.principal
+    return found
 
 
 async def authenticate_request(session: AsyncSession, request: Any) -> Principal | None:
-    """The principal of a Litestar request, or None. A refreshed cookie
-    session gets its new cookie queued for the response."""
-    settings: Settings = request.app.state.settings
-    token, from_cookie = token_from_headers(settings, request.headers, request.cookies)
-    if not token:
-        return None
-    found = await lookup_session(session, settings, token)
-    if found is None:
-        return None
-    state = request.scope.setdefault("state", {})
-    if found.refreshed and from_cookie:
-        state.setdefault(SET_COOKIE_STATE_KEY, []).append(session_cookie(settings, found.session.token))
-    state[PRINCIPAL_STATE_KEY] = found.principal
-    return found.principal
+    """The principal of a Litestar request, or None."""
+    found = await current_session(session, request)
+    return None if found is None else found.principal
+
+
+async def delete_user_sessions(session: AsyncSession, auth_user_id: str, *, keep_token: str | None = None) -> None:
+    """Sign ``auth_user_id`` out everywhere (but the session of ``keep_token``)."""
+    stmt = delete(AuthSession).where(AuthSession.user_id == auth_user_id)
+    if keep_token is not None:
+        stmt = stmt.where(AuthSession.token != keep_token)
+    await session.execute(stmt)

@@ -18,8 +18,10 @@ from sqlalchemy import JSON, DateTime, MetaData, Uuid, event, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -77,6 +79,25 @@ class UUIDPrimaryKey:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
 
 
+class sql_now(FunctionElement[datetime]):
+    """The database's current time, to the microsecond on both dialects
+    (SQLite's CURRENT_TIMESTAMP has whole seconds only)."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "sql_now"
+
+
+@compiles(sql_now)
+def _now_default(element: sql_now, compiler: Any, **kw: Any) -> str:
+    return "now()"
+
+
+@compiles(sql_now, "sqlite")
+def _now_sqlite(element: sql_now, compiler: Any, **kw: Any) -> str:
+    return "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+
+
 class Timestamps:
     """``created_at``/``updated_at`` kept by the database.
 
@@ -89,7 +110,7 @@ class Timestamps:
     __mapper_args__ = {"eager_defaults": True}
 
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now(), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=sql_now(), nullable=False)
 
 
 class Database:

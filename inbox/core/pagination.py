@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from inbox.core.errors import InvalidInput
 
@@ -34,7 +35,7 @@ class SortField:
     (wrap nullable columns in ``coalesce``) and ``kind`` says how its value
     travels in a cursor."""
 
-    expression: ColumnElement[Any]
+    expression: ColumnElement[Any] | InstrumentedAttribute[Any]
     kind: type = str
 
 
@@ -79,7 +80,10 @@ def _encode_value(value: Any) -> Any:
 
 def _decode_value(value: Any, kind: type) -> Any:
     if kind is datetime:
-        return datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("cursor datetimes carry their offset")
+        return moment
     if kind is uuid.UUID:
         return uuid.UUID(value)
     if kind in (int, float) and isinstance(value, bool):
@@ -119,7 +123,7 @@ async def paginate(
     session: AsyncSession,
     stmt: Select[Any],
     *,
-    id_column: ColumnElement[uuid.UUID],
+    id_column: ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID],
     sort: Sort,
     limit: int,
     cursor: str | None,

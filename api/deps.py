@@ -1,0 +1,92 @@
+"""Dependencies every route shares: the request's unit of work, the
+authenticated principal, list parameters and role guards."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.params import Parameter
+from litestar.types import Scope
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inbox.core.db import Database
+from inbox.core.errors import Forbidden, Unauthorized
+from inbox.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from inbox.core.principal import Principal, Role
+from inbox.settings import Settings
+
+DB_SESSION_STATE_KEY = "_inbox_db_session"
+
+
+async def close_abandoned_session(_: BaseException, scope: Scope) -> None:
+    """Litestar skips the cleanup of dependencies already resolved when a later
+    one raises (a 401 from ``principal``, a 403 from ``admin``): close (roll back)
+    that request's session here, or its connection stays checked out."""
+    session: AsyncSession | None = scope.get("state", {}).pop(DB_SESSION_STATE_KEY, None)
+    if session is not None:
+        await session.close()
+
+
+async def provide_db_session(state: State, scope: Scope) -> AsyncGenerator[AsyncSession, None]:
+    """One transaction per request: committed when the handler succeeds,
+    rolled back when it raises. Jobs enqueued during the request are sent by
+    the session's after-commit hook, so a rolled-back request enqueues nothing."""
+    database: Database = state.database
+    async with database.sessionmaker() as session:
+        scope.setdefault("state", {})[DB_SESSION_STATE_KEY] = session
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+        finally:
+            scope["state"].pop(DB_SESSION_STATE_KEY, None)
+
+
+def provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+async def provide_principal(request: Request[object, object, State], db_session: AsyncSession) -> Principal:
+    """The signed-in user, from the session cookie or a Bearer token; 401 otherwise."""
+    from inbox.auth.sessions import authenticate_request  # the auth domain owns sessions
+
+    principal = await authenticate_request(db_session, request)
+    if principal is None:
+        raise Unauthorized("sign in first: no valid session cookie or Bearer token")
+    return principal
+
+
+@dataclass(frozen=True, slots=True)
+class ListParams:
+    limit: int
+    cursor: str | None
+    sort: str | None
+
+
+def provide_list_params(
+    limit: int = Parameter(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="page size"),
+    cursor: str | None = Parameter(default=None, max_length=512, description="next_cursor of the previous page"),
+    sort: str | None = Parameter(default=None, max_length=64, description="field to sort by, prefix - for descending"),
+) -> ListParams:
+    return ListParams(limit=limit, cursor=cursor, sort=sort)
+
+
+def provide_admin(principal: Principal) -> Principal:
+    """The principal, who must be a workspace admin (403 otherwise)."""
+    if principal.role is not Role.ADMIN:
+        raise Forbidden("only a workspace admin can do this")
+    return principal
+
+
+def provide_manager(principal: Principal) -> Principal:
+    """The principal, who must be a manager or an admin (403 otherwise)."""
+    if not principal.sees_whole_workspace:
+        raise Forbidden("only a manager or an admin can do this")
+    return principal

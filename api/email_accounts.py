@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, delete, get, patch, post
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import ListParams
+from inbox.core.principal import Principal
+from inbox.core.schemas import PageOut
+from inbox.core.secrets import SecretBox
+from inbox.mailboxes import service
+from inbox.mailboxes.models import MailboxProvider, MailboxStatus
+from inbox.mailboxes.repository import EmailAccountRepository
+from inbox.mailboxes.schemas import EmailAccountCreate, EmailAccountOut, EmailAccountUpdate
+from inbox.settings import Settings
+
+
+class EmailAccountController(Controller):
+    path = "/email-accounts"
+    tags = ["email-accounts"]
+
+    @get()
+    async def list_email_accounts(
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        page: ListParams,
+        provider: MailboxProvider | None = None,
+        status: MailboxStatus | None = None,
+        user_id: uuid.UUID | None = None,
+        is_active: bool | None = None,
+    ) -> PageOut[EmailAccountOut]:
+        """Connected mailboxes (a sales rep sees their own and unowned ones).
+        Sort by email_address (default) or created_at."""
+        result = await EmailAccountRepository(db_session, principal).list(
+            provider=provider,
+            status=status,
+            user_id=user_id,
+            is_active=is_active,
+            sort=page.sort,
+            limit=page.limit,
+            cursor=page.cursor,
+        )
+        return PageOut[EmailAccountOut].model_validate(result, from_attributes=True)
+
+    @post()
+    async def create_email_account(
+        self, db_session: AsyncSession, admin: Principal, settings: Settings, data: EmailAccountCreate
+    ) -> EmailAccountOut:
+        """Connect a mailbox (admins only)."""
+        account = await service.create_mailbox(db_session, admin, data, SecretBox.from_settings(settings))
+        return EmailAccountOut.model_validate(account)
+
+    @get("/{email_account_id:uuid}")
+    async def get_email_account(
+        self, db_session: AsyncSession, principal: Principal, email_account_id: uuid.UUID
+    ) -> EmailAccountOut:
+        return EmailAccountOut.model_validate(await EmailAccountRepository(db_session, principal).get(email_account_id))
+
+    @patch("/{email_account_id:uuid}")
+    async def update_email_account(
+        self,
+        db_session: AsyncSession,
+        admin: Principal,
+        settings: Settings,
+        email_account_id: uuid.UUID,
+        data: EmailAccountUpdate,
+    ) -> EmailAccountOut:
+        """Change a mailbox (admins only). Omit password/oauth_tokens to keep them, send null to remove them."""
+        account = await service.update_mailbox(
+            db_session, admin, email_account_id, data, SecretBox.from_settings(settings)
+        )
+        return EmailAccountOut.model_validate(account)
+
+    @delete("/{email_account_id:uuid}")
+    async def delete_email_account(
+        self, db_session: AsyncSession, admin: Principal, email_account_id: uuid.UUID
+    ) -> None:
+        """Disconnect a mailbox (admins only)."""
+        await service.delete_mailbox(db_session, admin, email_account_id)
