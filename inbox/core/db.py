@@ -117,6 +117,10 @@ class Database:
     """The engine and session factory of one process."""
 
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        # Every mapper must be known before the first query configures them
+        # (a foreign key names its table by string), whatever a process imported.
+        import inbox.models  # noqa: F401
+
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
