@@ -12,6 +12,8 @@ from litestar.params import Parameter
 from litestar.types import Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inbox.auth.schemas import is_trusted_url, origin_of
+from inbox.auth.sessions import authenticate_request, presented_token
 from inbox.core.db import Database
 from inbox.core.errors import Forbidden, Unauthorized
 from inbox.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -53,13 +55,35 @@ def provide_settings(state: State) -> Settings:
     return settings
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def check_cookie_origin(request: Request[object, object, State], settings: Settings) -> None:
+    """A state-changing request that authenticates with the session cookie must
+    come from our own origin (CSRF defence beyond SameSite=Lax); Bearer clients
+    are not a browser's ambient credential and need no such check."""
+    if request.method in SAFE_METHODS:
+        return
+    presented = presented_token(settings, request.headers)
+    if not presented.from_cookie:
+        return
+    origin = request.headers.get("origin") or request.headers.get("referer") or ""
+    trusted = origin_of(settings.auth.base_url)
+    if (
+        not origin
+        or origin == "null"
+        or trusted is None
+        or not is_trusted_url(origin, (trusted,), allow_relative=False)
+    ):
+        raise Forbidden("a cookie-authenticated change must come from this site (Origin or Referer header)")
+
+
 async def provide_principal(request: Request[object, object, State], db_session: AsyncSession) -> Principal:
     """The signed-in user, from the session cookie or a Bearer token; 401 otherwise."""
-    from inbox.auth.sessions import authenticate_request  # the auth domain owns sessions
-
     principal = await authenticate_request(db_session, request)
     if principal is None:
         raise Unauthorized("sign in first: no valid session cookie or Bearer token")
+    check_cookie_origin(request, request.app.state.settings)
     return principal
 
 

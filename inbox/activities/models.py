@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inbox.core.db import Base, Timestamps, UUIDPrimaryKey
+from inbox.core.db import Base, Timestamps, UUIDPrimaryKey, sql_now
 
 
 class ActivityType(StrEnum):
@@ -46,7 +46,7 @@ class Activity(UUIDPrimaryKey, Timestamps, Base):
     account_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("accounts.id", ondelete="SET NULL"))
     subject: Mapped[str | None]
     body: Mapped[str | None] = mapped_column(sa.Text)
-    occurred_at: Mapped[datetime] = mapped_column(server_default=sa.func.now())
+    occurred_at: Mapped[datetime] = mapped_column(server_default=sql_now())
     duration_minutes: Mapped[int | None]
     outcome: Mapped[str | None]
     data: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=sa.text("'{}'"))

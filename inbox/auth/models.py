@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inbox.core.db import Base
+from inbox.core.db import Base, sql_now
 
 
 class AuthUser(Base):
@@ -22,8 +22,8 @@ class AuthUser(Base):
     email: Mapped[str] = mapped_column(sa.Text, unique=True)
     email_verified: Mapped[bool] = mapped_column("emailVerified", default=False, server_default=sa.false())
     image: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column("createdAt", server_default=sa.func.now())
-    updated_at: Mapped[datetime] = mapped_column("updatedAt", server_default=sa.func.now(), onupdate=sa.func.now())
+    created_at: Mapped[datetime] = mapped_column("createdAt", server_default=sql_now())
+    updated_at: Mapped[datetime] = mapped_column("updatedAt", server_default=sql_now(), onupdate=sql_now())
 
 
 class AuthSession(Base):
@@ -32,8 +32,8 @@ class AuthSession(Base):
     id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
     expires_at: Mapped[datetime] = mapped_column("expiresAt")
     token: Mapped[str] = mapped_column(sa.Text, unique=True)
-    created_at: Mapped[datetime] = mapped_column("createdAt", server_default=sa.func.now())
-    updated_at: Mapped[datetime] = mapped_column("updatedAt", server_default=sa.func.now(), onupdate=sa.func.now())
+    created_at: Mapped[datetime] = mapped_column("createdAt", server_default=sql_now())
+    updated_at: Mapped[datetime] = mapped_column("updatedAt", server_default=sql_now(), onupdate=sql_now())
     ip_address: Mapped[str | None] = mapped_column("ipAddress", sa.Text)
     user_agent: Mapped[str | None] = mapped_column("userAgent", sa.Text)
     user_id: Mapped[str] = mapped_column("userId", sa.Text, sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
@@ -53,8 +53,8 @@ class AuthAccount(Base):
     refresh_token_expires_at: Mapped[datetime | None] = mapped_column("refreshTokenExpiresAt")
     scope: Mapped[str | None] = mapped_column(sa.Text)
     password: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column("createdAt", server_default=sa.func.now())
-    updated_at: Mapped[datetime] = mapped_column("updatedAt", server_default=sa.func.now(), onupdate=sa.func.now())
+    created_at: Mapped[datetime] = mapped_column("createdAt", server_default=sql_now())
+    updated_at: Mapped[datetime] = mapped_column("updatedAt", server_default=sql_now(), onupdate=sql_now())
 
 
 class Verification(Base):
@@ -64,5 +64,5 @@ class Verification(Base):
     identifier: Mapped[str] = mapped_column(sa.Text, index=True)
     value: Mapped[str] = mapped_column(sa.Text)
     expires_at: Mapped[datetime] = mapped_column("expiresAt")
-    created_at: Mapped[datetime] = mapped_column("createdAt", server_default=sa.func.now())
-    updated_at: Mapped[datetime] = mapped_column("updatedAt", server_default=sa.func.now(), onupdate=sa.func.now())
+    created_at: Mapped[datetime] = mapped_column("createdAt", server_default=sql_now())
+    updated_at: Mapped[datetime] = mapped_column("updatedAt", server_default=sql_now(), onupdate=sql_now())

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, Uuid, event, func
+from sqlalchemy import JSON, DateTime, MetaData, Uuid, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -80,8 +80,12 @@ class UUIDPrimaryKey:
 
 
 class sql_now(FunctionElement[datetime]):
-    """The database's current time, to the microsecond on both dialects
-    (SQLite's CURRENT_TIMESTAMP has whole seconds only)."""
+    """The database's current time, for defaults and updates.
+
+    On SQLite it is text in exactly the format SQLAlchemy writes datetimes in
+    (``YYYY-MM-DD HH:MM:SS.ffffff``): CURRENT_TIMESTAMP has whole seconds and
+    no fraction, which sorts and compares differently from bound values, so a
+    keyset cursor on a defaulted column would never match its own row."""
 
     type = UTCDateTime()
     inherit_cache = True
@@ -95,7 +99,7 @@ def _now_default(element: sql_now, compiler: Any, **kw: Any) -> str:
 
 @compiles(sql_now, "sqlite")
 def _now_sqlite(element: sql_now, compiler: Any, **kw: Any) -> str:
-    return "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+    return "strftime('%Y-%m-%d %H:%M:%f', 'now') || '000'"
 
 
 class Timestamps:
@@ -109,8 +113,8 @@ class Timestamps:
 
     __mapper_args__ = {"eager_defaults": True}
 
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=sql_now(), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(server_default=sql_now(), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(server_default=sql_now(), onupdate=sql_now(), nullable=False)
 
 
 class Database:

@@ -143,10 +143,16 @@ async def paginate(
     keyed = stmt.add_columns(expr.label("_sort_key"))
     if cursor:
         last_value, last_id = decode_cursor(cursor, sort)
+        # The redundant bound (expr <= value) gives the index a place to start;
+        # the OR alone would make the database read every earlier row.
         if sort.descending:
-            keyed = keyed.where(or_(expr < last_value, and_(expr == last_value, id_column < last_id)))
+            keyed = keyed.where(
+                expr <= last_value, or_(expr < last_value, and_(expr == last_value, id_column < last_id))
+            )
         else:
-            keyed = keyed.where(or_(expr > last_value, and_(expr == last_value, id_column > last_id)))
+            keyed = keyed.where(
+                expr >= last_value, or_(expr > last_value, and_(expr == last_value, id_column > last_id))
+            )
     order = (expr.desc(), id_column.desc()) if sort.descending else (expr.asc(), id_column.asc())
     rows: Sequence[Any] = (await session.execute(keyed.order_by(*order).limit(limit + 1))).all()
 

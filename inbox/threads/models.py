@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from inbox.core.db import Base, Timestamps, UUIDPrimaryKey
+from inbox.core.db import Base, Timestamps, UUIDPrimaryKey, sql_now
 
 
 class ThreadStatus(StrEnum):
@@ -243,7 +243,7 @@ class EmailEvent(UUIDPrimaryKey, Timestamps, Base):
             name="email_events_event_type",
         )
     )
-    occurred_at: Mapped[datetime] = mapped_column(server_default=sa.func.now())
+    occurred_at: Mapped[datetime] = mapped_column(server_default=sql_now())
     url: Mapped[str | None] = mapped_column(sa.Text)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.Text)

@@ -23,6 +23,16 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+
+def _now() -> sa.TextClause:
+    """The database's current time as a column default. On SQLite it is text
+    in SQLAlchemy's own datetime format (microseconds included), so defaulted
+    values compare and sort like the values the application writes."""
+    if op.get_context().dialect.name == "sqlite":
+        return sa.text("(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')")
+    return sa.text("now()")
+
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -278,8 +288,8 @@ def _create_tables() -> None:
         sa.Column("email", sa.Text(), nullable=False),
         sa.Column("emailVerified", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("image", sa.Text(), nullable=True),
-        sa.Column("createdAt", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updatedAt", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdAt", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updatedAt", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user")),
         sa.UniqueConstraint("email", name=op.f("uq_user_email")),
     )
@@ -289,8 +299,8 @@ def _create_tables() -> None:
         sa.Column("identifier", sa.Text(), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
         sa.Column("expiresAt", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("createdAt", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updatedAt", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdAt", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updatedAt", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_verification")),
     )
     op.create_index(op.f("ix_verification_identifier"), "verification", ["identifier"], unique=False)
@@ -307,8 +317,8 @@ def _create_tables() -> None:
             server_default=sa.text("'{}'"),
             nullable=False,
         ),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workspaces")),
         sa.UniqueConstraint("slug", name=op.f("uq_workspaces_slug")),
     )
@@ -325,8 +335,8 @@ def _create_tables() -> None:
         sa.Column("refreshTokenExpiresAt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("scope", sa.Text(), nullable=True),
         sa.Column("password", sa.Text(), nullable=True),
-        sa.Column("createdAt", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updatedAt", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdAt", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updatedAt", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.ForeignKeyConstraint(["userId"], ["user.id"], name=op.f("fk_account_userId_user"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account")),
     )
@@ -336,8 +346,8 @@ def _create_tables() -> None:
         sa.Column("id", sa.Text(), nullable=False),
         sa.Column("expiresAt", sa.DateTime(timezone=True), nullable=False),
         sa.Column("token", sa.Text(), nullable=False),
-        sa.Column("createdAt", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updatedAt", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("createdAt", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updatedAt", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.Column("ipAddress", sa.Text(), nullable=True),
         sa.Column("userAgent", sa.Text(), nullable=True),
         sa.Column("userId", sa.Text(), nullable=False),
@@ -379,8 +389,8 @@ def _create_tables() -> None:
         ),
         sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.CheckConstraint("email = lower(email)", name=op.f("ck_users_email_lower_case")),
         sa.ForeignKeyConstraint(
             ["auth_user_id"], ["user.id"], name=op.f("fk_users_auth_user_id_user"), ondelete="CASCADE"
@@ -410,8 +420,8 @@ def _create_tables() -> None:
             server_default=sa.text("'{}'"),
             nullable=False,
         ),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.CheckConstraint(
             "employee_count IS NULL OR employee_count >= 0", name=op.f("ck_accounts_employee_count_non_negative")
         ),
@@ -486,8 +496,8 @@ def _create_tables() -> None:
         sa.Column("last_synced_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("push_expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.CheckConstraint("daily_send_limit >= 0", name=op.f("ck_email_accounts_daily_send_limit_non_negative")),
         sa.CheckConstraint(
             "imap_port IS NULL OR imap_port BETWEEN 1 AND 65535", name=op.f("ck_email_accounts_imap_port_range")
@@ -534,8 +544,8 @@ def _create_tables() -> None:
         ),
         sa.Column("category", sa.String(length=64), server_default="general", nullable=False),
         sa.Column("is_default", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["users.id"], name=op.f("fk_email_templates_created_by_id_users"), ondelete="SET NULL"
         ),
@@ -579,8 +589,8 @@ def _create_tables() -> None:
         sa.Column("invited_by_id", sa.Uuid(), nullable=True),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.ForeignKeyConstraint(
             ["invited_by_id"], ["users.id"], name=op.f("fk_invitations_invited_by_id_users"), ondelete="SET NULL"
         ),
@@ -606,8 +616,8 @@ def _create_tables() -> None:
         sa.Column("leads_contacted", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("meetings_scheduled", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("actions_completed", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.CheckConstraint(
             "actions_completed >= 0", name=op.f("ck_performance_metrics_actions_completed_non_negative")
         ),
@@ -709,8 +719,8 @@ def _create_tables() -> None:
         sa.Column("ai_suggestion", sa.Text(), nullable=True),
         sa.Column("has_ai_draft", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("last_contact_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.CheckConstraint("email = lower(email)", name=op.f("ck_contacts_email_lower_case")),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_contacts_account_id_accounts"), ondelete="SET NULL"
@@ -769,8 +779,8 @@ def _create_tables() -> None:
             server_default="initial",
             nullable=False,
         ),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.ForeignKeyConstraint(
             ["email_account_id"],
             ["email_accounts.id"],
@@ -816,8 +826,8 @@ def _create_tables() -> None:
             server_default=sa.text("'{}'"),
             nullable=False,
         ),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.ForeignKeyConstraint(
             ["email_account_id"],
             ["email_accounts.id"],
@@ -859,7 +869,7 @@ def _create_tables() -> None:
         sa.Column("account_id", sa.Uuid(), nullable=True),
         sa.Column("subject", sa.String(), nullable=True),
         sa.Column("body", sa.Text(), nullable=True),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.Column("duration_minutes", sa.Integer(), nullable=True),
         sa.Column("outcome", sa.String(), nullable=True),
         sa.Column(
@@ -868,8 +878,8 @@ def _create_tables() -> None:
             server_default=sa.text("'{}'"),
             nullable=False,
         ),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.CheckConstraint(
             "duration_minutes IS NULL OR duration_minutes >= 0",
             name=op.f("ck_activities_duration_minutes_non_negative"),
@@ -931,8 +941,8 @@ def _create_tables() -> None:
         ),
         sa.Column("last_message_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("message_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.CheckConstraint("message_count >= 0", name=op.f("ck_email_threads_message_count_non_negative")),
         sa.ForeignKeyConstraint(
             ["contact_id"], ["contacts.id"], name=op.f("fk_email_threads_contact_id_contacts"), ondelete="SET NULL"
@@ -1000,8 +1010,8 @@ def _create_tables() -> None:
         sa.Column("last_step_sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("stopped_reason", sa.String(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.CheckConstraint("current_step >= 0", name=op.f("ck_sequence_enrollments_current_step_non_negative")),
         sa.ForeignKeyConstraint(
             ["contact_id"],
@@ -1089,8 +1099,8 @@ def _create_tables() -> None:
         sa.Column("body", sa.Text(), nullable=True),
         sa.Column("template_id", sa.Uuid(), nullable=True),
         sa.Column("thread_with_previous", sa.Boolean(), server_default=sa.true(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.CheckConstraint("delay_days >= 0", name=op.f("ck_sequence_steps_delay_days_non_negative")),
         sa.CheckConstraint("step_order >= 0", name=op.f("ck_sequence_steps_step_order_non_negative")),
         sa.ForeignKeyConstraint(
@@ -1220,8 +1230,8 @@ def _create_tables() -> None:
         sa.Column("retry_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("ai_generated", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.CheckConstraint("click_count >= 0", name=op.f("ck_emails_click_count_non_negative")),
         sa.CheckConstraint("open_count >= 0", name=op.f("ck_emails_open_count_non_negative")),
         sa.CheckConstraint("raw_size IS NULL OR raw_size >= 0", name=op.f("ck_emails_raw_size_non_negative")),
@@ -1368,8 +1378,8 @@ def _create_tables() -> None:
             server_default=sa.text("'{}'"),
             nullable=False,
         ),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_actions_account_id_accounts"), ondelete="CASCADE"
         ),
@@ -1455,8 +1465,8 @@ def _create_tables() -> None:
         sa.Column("prompt_version", sa.String(length=64), nullable=False),
         sa.Column("tokens_in", sa.Integer(), nullable=True),
         sa.Column("tokens_out", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.CheckConstraint(
             "confidence IS NULL OR (confidence >= 0 AND confidence <= 1)", name=op.f("ck_ai_insights_confidence_range")
         ),
@@ -1505,8 +1515,8 @@ def _create_tables() -> None:
         sa.Column("is_inline", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("storage_key", sa.String(), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.CheckConstraint("size_bytes >= 0", name=op.f("ck_email_attachments_size_bytes_non_negative")),
         sa.ForeignKeyConstraint(
             ["email_id"], ["emails.id"], name=op.f("fk_email_attachments_email_id_emails"), ondelete="CASCADE"
@@ -1546,7 +1556,7 @@ def _create_tables() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.Column("url", sa.Text(), nullable=True),
         sa.Column("ip_address", sa.String(length=45), nullable=True),
         sa.Column("user_agent", sa.Text(), nullable=True),
@@ -1559,8 +1569,8 @@ def _create_tables() -> None:
             server_default=sa.text("'{}'"),
             nullable=False,
         ),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.ForeignKeyConstraint(
             ["contact_id"], ["contacts.id"], name=op.f("fk_email_events_contact_id_contacts"), ondelete="SET NULL"
         ),

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import ListParams
+from inbox.core.principal import Principal
+from inbox.core.schemas import PageOut
+from inbox.leads.repository import LeadRepository
+from inbox.leads.schemas import LeadOut, parse_temperatures
+
+
+class LeadController(Controller):
+    path = "/leads"
+    tags = ["leads"]
+
+    @get()
+    async def list_leads(
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        page: ListParams,
+        status: Annotated[
+            list[str] | None, Parameter(description="temperature: hot, warm or cold; repeatable or comma-separated")
+        ] = None,
+        q: str | None = Parameter(default=None, max_length=200, description="contact name, company or email contains"),
+        has_ai_draft: bool | None = None,
+        owner_id: uuid.UUID | None = None,
+    ) -> PageOut[LeadOut]:
+        """Contacts in the AI inbox's shape. Sort by last_contact_at (default -last_contact_at: most recent
+        first, never contacted last), created_at, company or contact_name."""
+        result = await LeadRepository(db_session, principal).list(
+            statuses=parse_temperatures(status or ()),
+            q=q,
+            has_ai_draft=has_ai_draft,
+            owner_id=owner_id,
+            sort=page.sort,
+            limit=page.limit,
+            cursor=page.cursor,
+        )
+        return PageOut[LeadOut].model_validate(result, from_attributes=True)
+
+    @get("/{lead_id:uuid}")
+    async def get_lead(self, db_session: AsyncSession, principal: Principal, lead_id: uuid.UUID) -> LeadOut:
+        return LeadOut.model_validate(await LeadRepository(db_session, principal).get(lead_id))

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from inbox.activities.models import Activity, ActivityType
+from inbox.core.errors import InvalidInput
+from inbox.core.pagination import Page, Sort, SortField, paginate
+from inbox.core.repository import WorkspaceRepository
+
+SORTS = {
+    "occurred_at": SortField(Activity.occurred_at, datetime),
+    "created_at": SortField(Activity.created_at, datetime),
+}
+
+
+def _aware(value: datetime | None, field: str) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise InvalidInput(f"{field}: give a timezone-aware ISO 8601 datetime, e.g. 2025-01-31T09:00:00Z", field=field)
+    return value
+
+
+class ActivityRepository(WorkspaceRepository[Activity]):
+    model = Activity
+    label = "activity"
+    owner_attribute = "user_id"
+
+    async def list(
+        self,
+        *,
+        type: ActivityType | None = None,
+        contact_id: uuid.UUID | None = None,
+        account_id: uuid.UUID | None = None,
+        user_id: uuid.UUID | None = None,
+        occurred_after: datetime | None = None,
+        occurred_before: datetime | None = None,
+        sort: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Activity]:
+        stmt = self.scoped()
+        if type is not None:
+            stmt = stmt.where(Activity.type == type)
+        if contact_id is not None:
+            stmt = stmt.where(Activity.contact_id == contact_id)
+        if account_id is not None:
+            stmt = stmt.where(Activity.account_id == account_id)
+        if user_id is not None:
+            stmt = stmt.where(Activity.user_id == user_id)
+        if (after := _aware(occurred_after, "occurred_after")) is not None:
+            stmt = stmt.where(Activity.occurred_at >= after)
+        if (before := _aware(occurred_before, "occurred_before")) is not None:
+            stmt = stmt.where(Activity.occurred_at < before)
+        return await paginate(
+            self.session,
+            stmt,
+            id_column=Activity.id,
+            sort=Sort.parse(sort, SORTS, default="-occurred_at"),
+            limit=limit,
+            cursor=cursor,
+        )

@@ -1,0 +1,1 @@
+"""The AI inbox's leads: a read-only view of contacts joined to their company."""

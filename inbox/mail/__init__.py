@@ -1,0 +1,1 @@
+"""Mail the service itself sends (password resets, invitations)."""
