@@ -752,6 +752,12 @@ def _create_tables() -> None:
         ["workspace_id", "temperature", "last_contact_at", "id"],
         unique=False,
     )
+    op.create_index(
+        "ix_contacts_workspace_last_contact",
+        "contacts",
+        ["workspace_id", "last_contact_at", "id"],
+        unique=False,
+    )
     op.create_table(
         "mailbox_sync_state",
         sa.Column("id", sa.Uuid(), nullable=False),
