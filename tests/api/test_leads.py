@@ -239,6 +239,17 @@ async def test_hot_list_pages_are_read_in_index_order(session: AsyncSession, tea
         )
     await session.flush()
     connection = await session.connection()
+    # Realistic proportions: hot leads are a minority among cold ones, so an
+    # index that only orders (without the temperature) would have to filter.
+    await connection.execute(
+        text(
+            "INSERT INTO contacts (id, workspace_id, email, temperature, last_contact_at)"
+            " SELECT gen_random_uuid(), :workspace, 'cold' || n || '@example.com', 'cold', now() - n * interval '1 minute'"
+            " FROM generate_series(1, 5000) AS n"
+        ),
+        {"workspace": admin.workspace_id},
+    )
+    await connection.execute(text("ANALYZE contacts"))
     await connection.execute(text("SET LOCAL enable_sort = off"))
     await connection.execute(text("SET LOCAL enable_seqscan = off"))
 
