@@ -16,7 +16,8 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
-from litestar.params import QueryParameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.auth import service
@@ -156,7 +157,9 @@ class AuthController(Controller):
     exception_handlers = {AuthError: auth_error_handler, RateLimited: rate_limited_handler}
 
     @post("/sign-up/email", status_code=200)
-    async def sign_up(self, request: AnyRequest, db_session: AsyncSession, settings: Settings) -> Response[Any]:
+    async def sign_up(
+        self, request: AnyRequest, db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+    ) -> Response[Any]:
         """Create an account with email and password; sets the session cookie.
         An invited address joins the inviting workspace; anyone else founds one."""
         body = await _read_body(request, SIGN_IN_MEDIA_TYPES)
@@ -175,7 +178,11 @@ class AuthController(Controller):
 
     @post("/sign-in/email", status_code=200)
     async def sign_in(
-        self, request: AnyRequest, db_session: AsyncSession, settings: Settings, state: State
+        self,
+        request: AnyRequest,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        state: State,
     ) -> Response[Any]:
         """Sign in with email and password; sets the session cookie. Throttled
         per client IP and per address (429 with Retry-After)."""
@@ -203,7 +210,9 @@ class AuthController(Controller):
         return _json(content, headers=headers)
 
     @post("/sign-out", status_code=200)
-    async def sign_out(self, request: AnyRequest, db_session: AsyncSession, settings: Settings) -> Response[Any]:
+    async def sign_out(
+        self, request: AnyRequest, db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+    ) -> Response[Any]:
         """End the current session (if any) and clear the cookies."""
         body = await _read_body(request)
         _check_request_origin(request, settings, body)
@@ -213,7 +222,9 @@ class AuthController(Controller):
         return _json({"success": True})
 
     @get("/get-session")
-    async def get_session(self, request: AnyRequest, db_session: AsyncSession, settings: Settings) -> Response[Any]:
+    async def get_session(
+        self, request: AnyRequest, db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+    ) -> Response[Any]:
         """The current session and user, or ``null``."""
         presented = presented_token(settings, request.headers)
         if not presented.token:
@@ -238,7 +249,7 @@ class AuthController(Controller):
 
     @post("/request-password-reset", status_code=200)
     async def request_password_reset(
-        self, request: AnyRequest, db_session: AsyncSession, settings: Settings
+        self, request: AnyRequest, db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
     ) -> Response[Any]:
         """Mail a reset link if the address has an account. The answer is the
         same either way."""
@@ -254,9 +265,9 @@ class AuthController(Controller):
     @get("/reset-password/{token:str}", status_code=302)
     async def reset_password_callback(
         self,
-        db_session: AsyncSession,
-        settings: Settings,
-        token: str,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        token: FromPath[str],
         callback_url: Annotated[str | None, QueryParameter(name="callbackURL")] = None,
     ) -> Response[Any]:
         """The link of a reset mail: redirects to ``callbackURL`` with
@@ -280,8 +291,8 @@ class AuthController(Controller):
     async def reset_password(
         self,
         request: AnyRequest,
-        db_session: AsyncSession,
-        settings: Settings,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         token: Annotated[str | None, QueryParameter(name="token")] = None,
     ) -> Response[Any]:
         """Set a new password with the token of a reset mail. Every session of
@@ -294,7 +305,7 @@ class AuthController(Controller):
         return _json({"status": True})
 
     @get("/list-sessions")
-    async def list_sessions(self, request: AnyRequest, db_session: AsyncSession) -> Response[Any]:
+    async def list_sessions(self, request: AnyRequest, db_session: NamedDependency[AsyncSession]) -> Response[Any]:
         """The user's unexpired sessions. Needs a session younger than a day."""
         found = await current_session(db_session, request)
         if found is None:
@@ -304,7 +315,9 @@ class AuthController(Controller):
         return _json([session_json(row) for row in sessions])
 
     @post("/revoke-session", status_code=200)
-    async def revoke_session(self, request: AnyRequest, db_session: AsyncSession, settings: Settings) -> Response[Any]:
+    async def revoke_session(
+        self, request: AnyRequest, db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+    ) -> Response[Any]:
         """End one of the user's sessions, by its token."""
         body = await _read_body(request)
         _check_request_origin(request, settings, body)

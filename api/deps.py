@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+from typing import Annotated
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 from litestar.types import Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -78,7 +80,9 @@ def check_cookie_origin(request: Request[object, object, State], settings: Setti
         raise Forbidden("a cookie-authenticated change must come from this site (Origin or Referer header)")
 
 
-async def provide_principal(request: Request[object, object, State], db_session: AsyncSession) -> Principal:
+async def provide_principal(
+    request: Request[object, object, State], db_session: NamedDependency[AsyncSession]
+) -> Principal:
     """The signed-in user, from the session cookie or a Bearer token; 401 otherwise."""
     principal = await authenticate_request(db_session, request)
     if principal is None:
@@ -95,21 +99,25 @@ class ListParams:
 
 
 def provide_list_params(
-    limit: int = Parameter(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="page size"),
-    cursor: str | None = Parameter(default=None, max_length=512, description="next_cursor of the previous page"),
-    sort: str | None = Parameter(default=None, max_length=64, description="field to sort by, prefix - for descending"),
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="page size")] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None, QueryParameter(max_length=512, description="next_cursor of the previous page")
+    ] = None,
+    sort: Annotated[
+        str | None, QueryParameter(max_length=64, description="field to sort by, prefix - for descending")
+    ] = None,
 ) -> ListParams:
     return ListParams(limit=limit, cursor=cursor, sort=sort)
 
 
-def provide_admin(principal: Principal) -> Principal:
+def provide_admin(principal: NamedDependency[Principal]) -> Principal:
     """The principal, who must be a workspace admin (403 otherwise)."""
     if principal.role is not Role.ADMIN:
         raise Forbidden("only a workspace admin can do this")
     return principal
 
 
-def provide_manager(principal: Principal) -> Principal:
+def provide_manager(principal: NamedDependency[Principal]) -> Principal:
     """The principal, who must be a manager or an admin (403 otherwise)."""
     if not principal.sees_whole_workspace:
         raise Forbidden("only a manager or an admin can do this")

@@ -3,6 +3,8 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import ListParams
@@ -23,13 +25,13 @@ class EmailAccountController(Controller):
     @get()
     async def list_email_accounts(
         self,
-        db_session: AsyncSession,
-        principal: Principal,
-        page: ListParams,
-        provider: MailboxProvider | None = None,
-        status: MailboxStatus | None = None,
-        user_id: uuid.UUID | None = None,
-        is_active: bool | None = None,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        page: NamedDependency[ListParams],
+        provider: FromQuery[MailboxProvider | None] = None,
+        status: FromQuery[MailboxStatus | None] = None,
+        user_id: FromQuery[uuid.UUID | None] = None,
+        is_active: FromQuery[bool | None] = None,
     ) -> PageOut[EmailAccountOut]:
         """Connected mailboxes (a sales rep sees their own and unowned ones).
         Sort by email_address (default) or created_at."""
@@ -46,7 +48,11 @@ class EmailAccountController(Controller):
 
     @post()
     async def create_email_account(
-        self, db_session: AsyncSession, admin: Principal, settings: Settings, data: EmailAccountCreate
+        self,
+        db_session: NamedDependency[AsyncSession],
+        admin: NamedDependency[Principal],
+        settings: NamedDependency[Settings],
+        data: JSONBody[EmailAccountCreate],
     ) -> EmailAccountOut:
         """Connect a mailbox (admins only)."""
         account = await service.create_mailbox(db_session, admin, data, SecretBox.from_settings(settings))
@@ -54,18 +60,21 @@ class EmailAccountController(Controller):
 
     @get("/{email_account_id:uuid}")
     async def get_email_account(
-        self, db_session: AsyncSession, principal: Principal, email_account_id: uuid.UUID
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        email_account_id: FromPath[uuid.UUID],
     ) -> EmailAccountOut:
         return EmailAccountOut.model_validate(await EmailAccountRepository(db_session, principal).get(email_account_id))
 
     @patch("/{email_account_id:uuid}")
     async def update_email_account(
         self,
-        db_session: AsyncSession,
-        admin: Principal,
-        settings: Settings,
-        email_account_id: uuid.UUID,
-        data: EmailAccountUpdate,
+        db_session: NamedDependency[AsyncSession],
+        admin: NamedDependency[Principal],
+        settings: NamedDependency[Settings],
+        email_account_id: FromPath[uuid.UUID],
+        data: JSONBody[EmailAccountUpdate],
     ) -> EmailAccountOut:
         """Change a mailbox (admins only). Omit password/oauth_tokens to keep them, send null to remove them."""
         account = await service.update_mailbox(
@@ -75,7 +84,10 @@ class EmailAccountController(Controller):
 
     @delete("/{email_account_id:uuid}")
     async def delete_email_account(
-        self, db_session: AsyncSession, admin: Principal, email_account_id: uuid.UUID
+        self,
+        db_session: NamedDependency[AsyncSession],
+        admin: NamedDependency[Principal],
+        email_account_id: FromPath[uuid.UUID],
     ) -> None:
         """Disconnect a mailbox (admins only)."""
         await service.delete_mailbox(db_session, admin, email_account_id)

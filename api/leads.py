@@ -4,7 +4,8 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import ListParams
@@ -21,15 +22,18 @@ class LeadController(Controller):
     @get()
     async def list_leads(
         self,
-        db_session: AsyncSession,
-        principal: Principal,
-        page: ListParams,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        page: NamedDependency[ListParams],
         status: Annotated[
-            list[str] | None, Parameter(description="temperature: hot, warm or cold; repeatable or comma-separated")
+            list[str] | None,
+            QueryParameter(description="temperature: hot, warm or cold; repeatable or comma-separated"),
         ] = None,
-        q: str | None = Parameter(default=None, max_length=200, description="contact name, company or email contains"),
-        has_ai_draft: bool | None = None,
-        owner_id: uuid.UUID | None = None,
+        q: Annotated[
+            str | None, QueryParameter(max_length=200, description="contact name, company or email contains")
+        ] = None,
+        has_ai_draft: FromQuery[bool | None] = None,
+        owner_id: FromQuery[uuid.UUID | None] = None,
     ) -> PageOut[LeadOut]:
         """Contacts in the AI inbox's shape. Sort by last_contact_at (default -last_contact_at: most recent
         first, never contacted last), created_at, company or contact_name."""
@@ -45,5 +49,10 @@ class LeadController(Controller):
         return PageOut[LeadOut].model_validate(result, from_attributes=True)
 
     @get("/{lead_id:uuid}")
-    async def get_lead(self, db_session: AsyncSession, principal: Principal, lead_id: uuid.UUID) -> LeadOut:
+    async def get_lead(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        lead_id: FromPath[uuid.UUID],
+    ) -> LeadOut:
         return LeadOut.model_validate(await LeadRepository(db_session, principal).get(lead_id))

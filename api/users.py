@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.background_tasks import BackgroundTask
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import ListParams
@@ -25,12 +27,12 @@ class UserController(Controller):
     @get()
     async def list_users(
         self,
-        db_session: AsyncSession,
-        principal: Principal,
-        page: ListParams,
-        role: UserRole | None = None,
-        is_active: bool | None = None,
-        q: str | None = Parameter(default=None, max_length=200, description="name or email contains"),
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        page: NamedDependency[ListParams],
+        role: FromQuery[UserRole | None] = None,
+        is_active: FromQuery[bool | None] = None,
+        q: Annotated[str | None, QueryParameter(max_length=200, description="name or email contains")] = None,
     ) -> PageOut[UserOut]:
         """Members of the workspace. Sort by name (default), email or created_at."""
         result = await UserRepository(db_session, principal).list(
@@ -39,17 +41,25 @@ class UserController(Controller):
         return PageOut[UserOut].model_validate(result, from_attributes=True)
 
     @get("/me")
-    async def get_me(self, db_session: AsyncSession, principal: Principal) -> UserOut:
+    async def get_me(self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]) -> UserOut:
         return UserOut.model_validate(await service.get_user(db_session, principal, principal.user_id))
 
     @patch("/me")
-    async def update_me(self, db_session: AsyncSession, principal: Principal, data: ProfileUpdate) -> UserOut:
+    async def update_me(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        data: JSONBody[ProfileUpdate],
+    ) -> UserOut:
         """Change your own names, time zone, signature, avatar or settings."""
         return UserOut.model_validate(await service.update_me(db_session, principal, data))
 
     @get("/invitations")
     async def list_invitations(
-        self, db_session: AsyncSession, admin: Principal, page: ListParams
+        self,
+        db_session: NamedDependency[AsyncSession],
+        admin: NamedDependency[Principal],
+        page: NamedDependency[ListParams],
     ) -> PageOut[InvitationOut]:
         """Pending invitations (admins). Sort by -created_at (default), expires_at or email."""
         result = await InvitationRepository(db_session, admin).pending(
@@ -59,7 +69,11 @@ class UserController(Controller):
 
     @post("/invitations")
     async def create_invitation(
-        self, db_session: AsyncSession, settings: Settings, admin: Principal, data: InvitationCreate
+        self,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        admin: NamedDependency[Principal],
+        data: JSONBody[InvitationCreate],
     ) -> Response[InvitationOut]:
         """Invite an address with a role (admins). The invitation mail is sent
         once the invitation is saved; signing up with that address joins this
@@ -72,16 +86,30 @@ class UserController(Controller):
         )
 
     @delete("/invitations/{invitation_id:uuid}")
-    async def delete_invitation(self, db_session: AsyncSession, admin: Principal, invitation_id: uuid.UUID) -> None:
+    async def delete_invitation(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        admin: NamedDependency[Principal],
+        invitation_id: FromPath[uuid.UUID],
+    ) -> None:
         await service.delete_invitation(db_session, admin, invitation_id)
 
     @get("/{user_id:uuid}")
-    async def get_user(self, db_session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> UserOut:
+    async def get_user(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        user_id: FromPath[uuid.UUID],
+    ) -> UserOut:
         return UserOut.model_validate(await service.get_user(db_session, principal, user_id))
 
     @patch("/{user_id:uuid}")
     async def update_user(
-        self, db_session: AsyncSession, admin: Principal, user_id: uuid.UUID, data: UserAdminUpdate
+        self,
+        db_session: NamedDependency[AsyncSession],
+        admin: NamedDependency[Principal],
+        user_id: FromPath[uuid.UUID],
+        data: JSONBody[UserAdminUpdate],
     ) -> UserOut:
         """Change a member's role, names or active state (admins). Deactivating
         signs them out everywhere; the last active admin cannot be demoted or deactivated."""
