@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, Request, Router, get
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -28,12 +29,22 @@ from api.deps import (
 from api.errors import EXCEPTION_HANDLERS
 from inbox.auth.sessions import SET_COOKIE_STATE_KEY
 from inbox.core.db import Database
+from inbox.core.errors import InvalidInput
 from inbox.settings import Settings, get_settings
 
 
 @get("/health", include_in_schema=False, sync_to_thread=False)
 def health() -> dict[str, str]:
     return {"status": "ok"}
+
+
+def _refuse_nul(request: Request[Any, Any, Any]) -> None:
+    """No text a client sends may hold NUL (PostgreSQL cannot store or compare
+    it): refused here for the path and query string, once for every route;
+    request bodies are checked by their schemas."""
+    query = request.scope.get("query_string", b"")
+    if "\x00" in request.scope["path"] or b"\x00" in query or b"%00" in query.lower():
+        raise InvalidInput("the URL must not contain NUL characters (%00)")
 
 
 async def _append_cookies(message: Message, scope: Scope) -> None:
@@ -83,12 +94,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         route_handlers=[health, api, *routes.PUBLIC_HANDLERS],
         dependencies={
             "db_session": Provide(provide_db_session),
-            "settings": Provide(provide_settings, sync_to_thread=False),
+            "app_settings": Provide(provide_settings, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         state=State({"settings": settings, "database": database}),
         before_send=[_append_cookies],
+        before_request=_refuse_nul,
         after_exception=[close_abandoned_session],
         openapi_config=OpenAPIConfig(
             title="inbox",

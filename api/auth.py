@@ -158,22 +158,22 @@ class AuthController(Controller):
 
     @post("/sign-up/email", status_code=200)
     async def sign_up(
-        self, request: AnyRequest, db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+        self, request: AnyRequest, db_session: NamedDependency[AsyncSession], app_settings: NamedDependency[Settings]
     ) -> Response[Any]:
         """Create an account with email and password; sets the session cookie.
         An invited address joins the inviting workspace; anyone else founds one."""
         body = await _read_body(request, SIGN_IN_MEDIA_TYPES)
-        _check_request_origin(request, settings, body)
+        _check_request_origin(request, app_settings, body)
         data = SignUp.parse(body)
-        _check_form_csrf(request, settings)
+        _check_form_csrf(request, app_settings)
         signed_in = await service.sign_up(
             db_session,
-            settings,
+            app_settings,
             data,
-            ip_address=client_ip(request, settings),
+            ip_address=client_ip(request, app_settings),
             user_agent=request.headers.get("user-agent", ""),
         )
-        queue_cookies(request, sign_in_cookies(settings, signed_in.session.token, remember=data.remember_me))
+        queue_cookies(request, sign_in_cookies(app_settings, signed_in.session.token, remember=data.remember_me))
         return _json({"token": signed_in.session.token, "user": user_json(signed_in.user)})
 
     @post("/sign-in/email", status_code=200)
@@ -181,26 +181,26 @@ class AuthController(Controller):
         self,
         request: AnyRequest,
         db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
+        app_settings: NamedDependency[Settings],
         state: State,
     ) -> Response[Any]:
         """Sign in with email and password; sets the session cookie. Throttled
         per client IP and per address (429 with Retry-After)."""
         body = await _read_body(request, SIGN_IN_MEDIA_TYPES)
-        _check_request_origin(request, settings, body)
+        _check_request_origin(request, app_settings, body)
         data = SignIn.parse(body)
-        _check_form_csrf(request, settings)
-        ip = client_ip(request, settings)
+        _check_form_csrf(request, app_settings)
+        ip = client_ip(request, app_settings)
         signed_in = await service.sign_in(
             db_session,
-            settings,
-            sign_in_limiter(state, settings),
+            app_settings,
+            sign_in_limiter(state, app_settings),
             data,
             client_ip=ip,
             ip_address=ip,
             user_agent=request.headers.get("user-agent", ""),
         )
-        queue_cookies(request, sign_in_cookies(settings, signed_in.session.token, remember=data.remember_me))
+        queue_cookies(request, sign_in_cookies(app_settings, signed_in.session.token, remember=data.remember_me))
         content: dict[str, Any] = {"redirect": bool(data.callback_url), "token": signed_in.session.token}
         headers = None
         if data.callback_url:
@@ -211,31 +211,31 @@ class AuthController(Controller):
 
     @post("/sign-out", status_code=200)
     async def sign_out(
-        self, request: AnyRequest, db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+        self, request: AnyRequest, db_session: NamedDependency[AsyncSession], app_settings: NamedDependency[Settings]
     ) -> Response[Any]:
         """End the current session (if any) and clear the cookies."""
         body = await _read_body(request)
-        _check_request_origin(request, settings, body)
+        _check_request_origin(request, app_settings, body)
         parse_sign_out(body)
-        await service.sign_out(db_session, presented_token(settings, request.headers).token)
-        queue_cookies(request, clearing_cookies(settings))
+        await service.sign_out(db_session, presented_token(app_settings, request.headers).token)
+        queue_cookies(request, clearing_cookies(app_settings))
         return _json({"success": True})
 
     @get("/get-session")
     async def get_session(
-        self, request: AnyRequest, db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+        self, request: AnyRequest, db_session: NamedDependency[AsyncSession], app_settings: NamedDependency[Settings]
     ) -> Response[Any]:
         """The current session and user, or ``null``."""
-        presented = presented_token(settings, request.headers)
+        presented = presented_token(app_settings, request.headers)
         if not presented.token:
             return _json(None, headers=NO_STORE)
-        found = await lookup_session(db_session, settings, presented.token, refresh=not presented.dont_remember)
+        found = await lookup_session(db_session, app_settings, presented.token, refresh=not presented.dont_remember)
         if found is None:
             if presented.from_cookie:
-                queue_cookies(request, clearing_cookies(settings))
+                queue_cookies(request, clearing_cookies(app_settings))
             return _json(None, headers=NO_STORE)
         if found.refreshed and presented.from_cookie:
-            queue_cookies(request, [session_cookie(settings, found.session.token)])
+            queue_cookies(request, [session_cookie(app_settings, found.session.token)])
         return _json({"session": session_json(found.session), "user": user_json(found.auth_user)}, headers=NO_STORE)
 
     @post("/get-session", status_code=405, include_in_schema=False)
@@ -249,24 +249,24 @@ class AuthController(Controller):
 
     @post("/request-password-reset", status_code=200)
     async def request_password_reset(
-        self, request: AnyRequest, db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+        self, request: AnyRequest, db_session: NamedDependency[AsyncSession], app_settings: NamedDependency[Settings]
     ) -> Response[Any]:
         """Mail a reset link if the address has an account. The answer is the
         same either way."""
         body = await _read_body(request)
-        _check_request_origin(request, settings, body)
+        _check_request_origin(request, app_settings, body)
         data = RequestPasswordReset.parse(body)
-        mail = await service.request_password_reset(db_session, settings, data)
+        mail = await service.request_password_reset(db_session, app_settings, data)
         content = {"status": True, "message": "If this email exists in our system, check your email for the reset link"}
         # Sent after the response, hence after the token's transaction has committed.
-        background = BackgroundTask(service.send_reset_mail, settings, mail) if mail else None
+        background = BackgroundTask(service.send_reset_mail, app_settings, mail) if mail else None
         return Response(content=content, media_type=MediaType.JSON, background=background)
 
     @get("/reset-password/{token:str}", status_code=302)
     async def reset_password_callback(
         self,
         db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
+        app_settings: NamedDependency[Settings],
         token: FromPath[str],
         callback_url: Annotated[str | None, QueryParameter(name="callbackURL")] = None,
     ) -> Response[Any]:
@@ -274,9 +274,9 @@ class AuthController(Controller):
         ``?token=`` when the token is valid, ``?error=INVALID_TOKEN`` otherwise."""
         if callback_url is None:
             raise validation_error("[query.callbackURL] Invalid input: expected string, received undefined")
-        if callback_url and not is_trusted_url(callback_url, _trusted_origins(settings), allow_relative=True):
+        if callback_url and not is_trusted_url(callback_url, _trusted_origins(app_settings), allow_relative=True):
             raise AuthError(403, "Invalid callbackURL", "INVALID_CALLBACK_URL")
-        base = settings.auth.base_url.rstrip("/") + "/api/auth"
+        base = app_settings.auth.base_url.rstrip("/") + "/api/auth"
         if not callback_url:
             target, query = f"{base}/error", {"error": "INVALID_TOKEN"}
         elif await service.reset_token_is_valid(db_session, token):
@@ -292,16 +292,16 @@ class AuthController(Controller):
         self,
         request: AnyRequest,
         db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
+        app_settings: NamedDependency[Settings],
         token: Annotated[str | None, QueryParameter(name="token")] = None,
     ) -> Response[Any]:
         """Set a new password with the token of a reset mail. Every session of
         the user ends, except the one making this request."""
         body = await _read_body(request)
-        _check_request_origin(request, settings, body)
+        _check_request_origin(request, app_settings, body)
         data = ResetPassword.parse(body, token)
-        keep = presented_token(settings, request.headers).token
-        await service.reset_password(db_session, settings, data, keep_session_token=keep)
+        keep = presented_token(app_settings, request.headers).token
+        await service.reset_password(db_session, app_settings, data, keep_session_token=keep)
         return _json({"status": True})
 
     @get("/list-sessions")
@@ -316,18 +316,18 @@ class AuthController(Controller):
 
     @post("/revoke-session", status_code=200)
     async def revoke_session(
-        self, request: AnyRequest, db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+        self, request: AnyRequest, db_session: NamedDependency[AsyncSession], app_settings: NamedDependency[Settings]
     ) -> Response[Any]:
         """End one of the user's sessions, by its token."""
         body = await _read_body(request)
-        _check_request_origin(request, settings, body)
+        _check_request_origin(request, app_settings, body)
         token = parse_revoke_session(body)
         found = await current_session(db_session, request)
         if found is None:
             raise AuthError(401, "Unauthorized", "UNAUTHORIZED")
         await service.revoke_session(db_session, found.session.user_id, token)
         if token == found.session.token:
-            queue_cookies(request, clearing_cookies(settings))
+            queue_cookies(request, clearing_cookies(app_settings))
         return _json({"status": True})
 
 

@@ -51,11 +51,11 @@ class EmailAccountController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         admin: NamedDependency[Principal],
-        settings: NamedDependency[Settings],
+        app_settings: NamedDependency[Settings],
         data: JSONBody[EmailAccountCreate],
     ) -> EmailAccountOut:
         """Connect a mailbox (admins only)."""
-        account = await service.create_mailbox(db_session, admin, data, SecretBox.from_settings(settings))
+        account = await service.create_mailbox(db_session, admin, data, SecretBox.from_settings(app_settings))
         return EmailAccountOut.model_validate(account)
 
     @get("/{email_account_id:uuid}")
@@ -72,13 +72,13 @@ class EmailAccountController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         admin: NamedDependency[Principal],
-        settings: NamedDependency[Settings],
+        app_settings: NamedDependency[Settings],
         email_account_id: FromPath[uuid.UUID],
         data: JSONBody[EmailAccountUpdate],
     ) -> EmailAccountOut:
         """Change a mailbox (admins only). Omit password/oauth_tokens to keep them, send null to remove them."""
         account = await service.update_mailbox(
-            db_session, admin, email_account_id, data, SecretBox.from_settings(settings)
+            db_session, admin, email_account_id, data, SecretBox.from_settings(app_settings)
         )
         return EmailAccountOut.model_validate(account)
 

@@ -71,18 +71,18 @@ class UserController(Controller):
     async def create_invitation(
         self,
         db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
+        app_settings: NamedDependency[Settings],
         admin: NamedDependency[Principal],
         data: JSONBody[InvitationCreate],
     ) -> Response[InvitationOut]:
         """Invite an address with a role (admins). The invitation mail is sent
         once the invitation is saved; signing up with that address joins this
         workspace with the role."""
-        invitation, mail = await service.invite(db_session, settings, admin, data)
+        invitation, mail = await service.invite(db_session, app_settings, admin, data)
         return Response(
             InvitationOut.model_validate(invitation),
             status_code=201,
-            background=BackgroundTask(service.send_invitation_mail, settings, mail),
+            background=BackgroundTask(service.send_invitation_mail, app_settings, mail),
         )
 
     @delete("/invitations/{invitation_id:uuid}")
