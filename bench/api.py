@@ -327,6 +327,40 @@ def wait_healthy(base_url: str, server: subprocess.Popen[bytes], timeout: float 
     raise RuntimeError(f"the server did not answer /health within {timeout:.0f} s")
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of ``pids`` so far (Linux /proc; 0 for a process that is gone)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def server_pids(server: subprocess.Popen[bytes]) -> list[int]:
+    """The server and its worker processes (uvicorn forks workers when --workers > 1)."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    try:
+        return [server.pid, *map(int, children.read_text().split())]
+    except OSError:
+        return [server.pid]
+
+
+def postgres_pids() -> list[int]:
+    """Every process named postgres on the machine: other databases' load counts too."""
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "postgres":
+                pids.append(int(comm.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
 def stop_server(server: subprocess.Popen[bytes]) -> None:
     server.terminate()
     try:
@@ -365,6 +399,7 @@ class LoadPlan:
     cursor: str
     kinds: tuple[str, ...] = KINDS
     seed: int = 42
+    client: str = "raw"
 
     def requests(self) -> list[tuple[str, str]]:
         """(kind, path) for every request, in send order: the kinds take turns."""
@@ -397,7 +432,102 @@ def run_load(plan: LoadPlan, results: Connection) -> None:
     results.close()
 
 
+class RawConnection:
+    """One keep-alive HTTP/1.1 connection that sends GETs and reads Content-Length (or chunked)
+    answers: the load without an HTTP client library's per-request work, which on a shared machine
+    is CPU taken from the server being measured (httpx spends a few ms per request)."""
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port = host, port
+        self.head = f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\nAccept: */*\r\n\r\n".encode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        if self.writer is None or self.reader is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        try:
+            self.writer.write(b"GET " + path.encode() + b" HTTP/1.1\r\n" + self.head)
+            head = await self.reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            headers = {
+                name.strip().lower(): value.strip()
+                for name, _, value in (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)
+            }
+            if b"content-length" in headers:
+                body = await self.reader.readexactly(int(headers[b"content-length"]))
+            elif headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+                body = await self._chunked()
+            else:
+                raise ConnectionError("an answer without a length")
+            if headers.get(b"connection", b"").lower() == b"close":
+                self.close()
+            return status, body
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            self.close()
+            raise
+
+    async def _chunked(self) -> bytes:
+        assert self.reader is not None
+        parts = []
+        while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
+            parts.append(await self.reader.readexactly(size + 2))
+        await self.reader.readuntil(b"\r\n")
+        return b"".join(part[:-2] for part in parts)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 async def _drive(plan: LoadPlan) -> list[Sample]:
+    if plan.client == "raw":
+        return await _drive_raw(plan)
+    return await _drive_httpx(plan)
+
+
+def _ok(status: int, body: bytes) -> bool:
+    # Non-empty without parsing 30 kB of JSON in the client: an empty page starts '{"items":[]'.
+    return status == 200 and body[:1] == b"{" and not body.startswith(EMPTY_PAGE)
+
+
+async def _drive_raw(plan: LoadPlan) -> list[Sample]:
+    """As _drive_httpx, each sender holding one RawConnection."""
+    host, port = plan.base_url.split("://", 1)[1].rsplit(":", 1)
+    requests = plan.requests()
+    loop = asyncio.get_running_loop()
+    due: asyncio.Queue[tuple[str, str, float, bool] | None] = asyncio.Queue()
+    samples: list[Sample] = []
+    start = loop.time() + 0.1
+
+    async def sender() -> None:
+        connection = RawConnection(host, int(port), plan.token)
+        while (item := await due.get()) is not None:
+            kind, path, scheduled, measured = item
+            status, ok = 0, False
+            try:
+                status, body = await connection.get(path)
+                ok = _ok(status, body)
+            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+                pass
+            samples.append(Sample(kind, (loop.time() - scheduled) * 1000, status, ok, measured, scheduled - start))
+        connection.close()
+
+    senders = [asyncio.create_task(sender()) for _ in range(plan.connections)]
+    for index, (kind, path) in enumerate(requests):
+        scheduled = start + index / plan.rate
+        delay = scheduled - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        due.put_nowait((kind, path, scheduled, index / plan.rate >= plan.warmup))
+    for _ in senders:
+        due.put_nowait(None)
+    await asyncio.gather(*senders)
+    return samples
+
+
+async def _drive_httpx(plan: LoadPlan) -> list[Sample]:
     """Requests are due at a fixed rate whatever the answers do (open loop). Due requests wait in a
     FIFO for one of ``connections`` senders, each holding one keep-alive connection: that wait is a
     client-side connection pool's, without httpx's pool bookkeeping growing with the backlog."""
@@ -416,8 +546,7 @@ async def _drive(plan: LoadPlan) -> list[Sample]:
             try:
                 response = await client.get(path)
                 status = response.status_code
-                # Non-empty without parsing 30 kB of JSON in the client: an empty page starts '{"items":[]'.
-                ok = status == 200 and response.content[:1] == b"{" and not response.content.startswith(EMPTY_PAGE)
+                ok = _ok(status, response.content)
             except httpx.HTTPError:
                 pass
             samples.append(Sample(kind, (loop.time() - scheduled) * 1000, status, ok, measured, scheduled - start))
@@ -475,9 +604,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second (open loop)")
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds, after the warm-up")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before measuring")
-    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    # Two: on 2 cores one Python process is the limit before the machine is (see README).
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument("--pool-size", type=int, default=10, help="database pool size per worker")
     parser.add_argument("--connections", type=int, default=64, help="client connections (senders)")
+    parser.add_argument(
+        "--client",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="raw: a minimal keep-alive HTTP/1.1 sender (little client CPU); httpx: httpx.AsyncClient",
+    )
     parser.add_argument("--postgres", default=POSTGRES_ADMIN, help="a database to connect to as admin")
     parser.add_argument(
         "--kinds",
@@ -522,18 +658,24 @@ def main(argv: list[str] | None = None) -> int:
                 warmup=args.warmup,
                 duration=args.duration,
                 connections=args.connections,
+                client=args.client,
                 cursor=deep_cursor(base_url, token, DEEP_PAGES),
                 kinds=kinds,
             )
             log(f"load: {args.rate:g} req/s for {args.warmup:g} s warm-up + {args.duration:g} s")
             receiver, sender = multiprocessing.get_context("spawn").Pipe(duplex=False)
             loader = multiprocessing.get_context("spawn").Process(target=run_load, args=(plan, sender))
+            watched_server, watched_postgres = server_pids(server), postgres_pids()
+            server_cpu, postgres_cpu = cpu_seconds(watched_server), cpu_seconds(watched_postgres)
             loader.start()
             sender.close()
             samples: list[Sample]
             client_cpu: float
             samples, client_cpu = receiver.recv()
             loader.join()
+            # Includes the warm-up, like client_cpu_ms; postgres backends that ended are lost.
+            server_cpu = cpu_seconds(watched_server) - server_cpu
+            postgres_cpu = cpu_seconds([*dict.fromkeys([*watched_postgres, *postgres_pids()])]) - postgres_cpu
     finally:
         if server is not None:
             stop_server(server)
@@ -551,8 +693,12 @@ def main(argv: list[str] | None = None) -> int:
         "offered_rps": args.rate,
         "duration_s": args.duration,
         "workers": args.workers,
+        "client": args.client,
         # CPU the load process used per request sent (it shares the machine with the server).
         "client_cpu_ms": round(client_cpu / len(samples) * 1000, 2),
+        # CPU the server (all workers) and every postgres process on the machine used per request sent.
+        "server_cpu_ms": round(server_cpu / len(samples) * 1000, 2),
+        "postgres_cpu_ms": round(postgres_cpu / len(samples) * 1000, 2),
     }
     for kind in kinds:
         print(json.dumps(summarize([s for s in measured if s.kind == kind], kind, extra)))

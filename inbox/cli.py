@@ -29,7 +29,13 @@ def main() -> None:
 @click.option("--port", type=int, default=None, help="port (default: settings, 8000)")
 @click.option("--demo", is_flag=True, help="create a demo workspace and print its sign-in")
 @click.option("--workers", type=int, default=None, help="worker processes (production)")
-def serve(host: str | None, port: int | None, demo: bool, workers: int | None) -> None:
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="log every request (costs CPU under load; a proxy in front may log them already)",
+)
+def serve(host: str | None, port: int | None, demo: bool, workers: int | None, access_log: bool) -> None:
     """Run the web app (API, web inbox, webhooks)."""
     import uvicorn
 
@@ -54,6 +60,7 @@ def serve(host: str | None, port: int | None, demo: bool, workers: int | None) -
         port=bind_port,
         workers=workers or settings.server.workers,
         log_level="info",
+        access_log=access_log,
         proxy_headers=settings.auth.trust_forwarded_for,
     )
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.auth.crypto import (
@@ -177,6 +177,16 @@ async def create_session(
     return row
 
 
+# Every authenticated request runs this one query (an index lookup on the unique
+# session.token, then two primary/unique-key joins): built once, not per request.
+_SESSION_BY_TOKEN = (
+    select(AuthSession, AuthUser, User)
+    .join(AuthUser, AuthUser.id == AuthSession.user_id)
+    .join(User, User.auth_user_id == AuthSession.user_id)
+    .where(AuthSession.token == bindparam("token"))
+)
+
+
 async def lookup_session(
     session: AsyncSession,
     settings: Settings,
@@ -187,13 +197,7 @@ async def lookup_session(
 ) -> SessionLookup | None:
     """The live session of ``token``, refreshed when due (and ``refresh``)."""
     now = ms_precision(now or utcnow())
-    stmt = (
-        select(AuthSession, AuthUser, User)
-        .join(AuthUser, AuthUser.id == AuthSession.user_id)
-        .join(User, User.auth_user_id == AuthSession.user_id)
-        .where(AuthSession.token == token)
-    )
-    row = (await session.execute(stmt)).one_or_none()
+    row = (await session.execute(_SESSION_BY_TOKEN, {"token": token})).one_or_none()
     if row is None:
         return None
     auth_session, auth_user, user = row

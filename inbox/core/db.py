@@ -133,8 +133,11 @@ class Database:
             )
             event.listen(self.engine.sync_engine, "connect", _sqlite_on_connect)
         else:
+            # A fixed pool: overflow connections opened and closed with every burst
+            # cost more (new backends, re-prepared statements) than waiting for one.
+            # No pre-ping (a round trip per request); recycling bounds a connection's age.
             self.engine = create_async_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url, echo=echo, pool_size=pool_size, max_overflow=0, pool_pre_ping=False, pool_recycle=1800
             )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
 

@@ -64,6 +64,12 @@ class OutputModel(BaseModel):
 
 class PageOut(BaseModel, Generic[T]):
     items: list[T]
-    total: int = Field(description="how many records match the filters, across all pages")
+    total: int = Field(
+        description=(
+            "how many records match the filters, across all pages, counted when the first page was read:"
+            " a page asked for with a cursor reports the total of that cursor's first page (records added"
+            " or removed since are not counted again); with other filters than the cursor's, it is counted anew"
+        )
+    )
     next_cursor: str | None = Field(description="pass as cursor for the next page; null on the last page")
     limit: int

@@ -18,14 +18,23 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from inbox.accounts.models import Account
 from inbox.contacts.models import Contact, Temperature, contact_search_document
 from inbox.contacts.repository import NEVER_CONTACTED, ContactRepository, like_pattern
 from inbox.core.db import UTCDateTime
-from inbox.core.pagination import Page, Sort, SortField, check_limit, decode_cursor, encode_cursor, paginate
+from inbox.core.pagination import (
+    Page,
+    Sort,
+    SortField,
+    check_limit,
+    encode_cursor,
+    filters_digest,
+    paginate,
+    read_cursor,
+)
 from inbox.core.repository import WorkspaceRepository
 from inbox.leads.models import Lead
 
@@ -86,34 +95,46 @@ class LeadRepository(WorkspaceRepository[Lead]):
         sort: str | None,
         limit: int,
         cursor: str | None,
-    ) -> Page[Lead]:
+    ) -> Page[Row[Any]]:
         check_limit(limit)
         filters = _LeadFilters(self.workspace_id, statuses, q, has_ai_draft, owner_id)
-        stmt = self.scoped().where(*filters.on(Lead))
-        # Counted on contacts, not the view: PostgreSQL (15) drops the view's unused
-        # join to accounts but then no longer considers an index-only scan.
-        count = ContactRepository(self.session, self.principal).scoped().where(*filters.on(Contact))
-        total: int = (
-            await self.session.execute(count.with_only_columns(func.count(), maintain_column_froms=True))
-        ).scalar_one()
+        # Rows of the view, not entities: a list page only reads them.
+        stmt = self.scoped().with_only_columns(*Lead.__table__.c).where(*filters.on(Lead))
         parsed = Sort.parse(sort, SORTS, default="-last_contact_at")
+        digest = filters_digest(stmt)
+        # Like paginate(): the first page counts, later ones carry its total in the cursor.
+        read = read_cursor(cursor, parsed) if cursor else None
+        total = read.total_for(digest) if read is not None else None
+        if total is None:
+            # Counted on contacts, not the view: PostgreSQL (15) drops the view's unused
+            # join to accounts but then no longer considers an index-only scan.
+            count = ContactRepository(self.session, self.principal).scoped().where(*filters.on(Contact))
+            total = (
+                await self.session.execute(count.with_only_columns(func.count(), maintain_column_froms=True))
+            ).scalar_one()
         if parsed.name == "last_contact_at":
-            return await self._page_by_last_contact(stmt, parsed, limit, cursor, total)
+            return await self._page_by_last_contact(stmt, parsed, limit, cursor, total, digest)
         page = await paginate(
             self.session, stmt, id_column=Lead.id, sort=parsed, limit=limit, cursor=cursor, with_total=False
         )
-        return replace(page, total=total)
+        next_cursor = page.next_cursor
+        if next_cursor is not None:
+            # paginate() without a total leaves it out of the cursor: put it back.
+            ended = read_cursor(next_cursor, parsed)
+            next_cursor = encode_cursor(parsed, ended.value, ended.row_id, total=total, filters=digest)
+        return replace(page, total=total, next_cursor=next_cursor)
 
     async def _page_by_last_contact(
-        self, stmt: Select[Any], sort: Sort, limit: int, cursor: str | None, total: int
-    ) -> Page[Lead]:
+        self, stmt: Select[Any], sort: Sort, limit: int, cursor: str | None, total: int, digest: str
+    ) -> Page[Row[Any]]:
         column, id_column = Lead.last_contact_at, Lead.id
         dated = stmt.where(column.is_not(None))
         undated = stmt.where(column.is_(None))
         # Descending: the most recent first, never-contacted last; ascending the reverse.
         parts = [dated, undated] if sort.descending else [undated, dated]
         if cursor:
-            value, last_id = decode_cursor(cursor, sort)
+            read = read_cursor(cursor, sort)
+            value, last_id = read.value, read.row_id
             if value == NEVER_CONTACTED:
                 undated = undated.where(id_column < last_id if sort.descending else id_column > last_id)
                 parts = [undated] if sort.descending else [undated, dated]
@@ -122,18 +143,20 @@ class LeadRepository(WorkspaceRepository[Lead]):
                 parts = [dated, undated] if sort.descending else [dated]
 
         order = (column.desc(), id_column.desc()) if sort.descending else (column.asc(), id_column.asc())
-        items: list[Lead] = []
+        items: list[Row[Any]] = []
         for part in parts:
             wanted = limit + 1 - len(items)
             if wanted <= 0:
                 break
-            items += (await self.session.execute(part.order_by(*order).limit(wanted))).scalars().all()
+            items += (await self.session.execute(part.order_by(*order).limit(wanted))).all()
 
         next_cursor = None
         if len(items) > limit:
             items = items[:limit]
             last = items[-1]
-            next_cursor = encode_cursor(sort, last.last_contact_at or NEVER_CONTACTED, last.id)
+            next_cursor = encode_cursor(
+                sort, last.last_contact_at or NEVER_CONTACTED, last.id, total=total, filters=digest
+            )
         return Page(items=items, total=total, next_cursor=next_cursor, limit=limit)
 
 
