@@ -7,9 +7,8 @@ from sqlalchemy import and_, case, func, literal, or_, select
 
 from inbox.actions.models import Action, ActionPriority, ActionSource, ActionStatus, ActionType
 from inbox.core.db import UTCDateTime, utcnow
-from inbox.core.errors import InvalidInput
 from inbox.core.pagination import Page, Sort, SortField, paginate
-from inbox.core.repository import WorkspaceRepository
+from inbox.core.repository import WorkspaceRepository, aware
 from inbox.threads.models import EmailThread
 
 # Tasks without a due date sort as if due at this moment: last.
@@ -26,12 +25,6 @@ SORTS = {
     "priority": SortField(PRIORITY_RANK, int),
     "created_at": SortField(Action.created_at, datetime),
 }
-
-
-def _aware(value: datetime | None, field: str) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise InvalidInput(f"{field}: give a timezone-aware ISO 8601 datetime, e.g. 2025-01-31T09:00:00Z", field=field)
-    return value
 
 
 class ActionRepository(WorkspaceRepository[Action]):
@@ -70,9 +63,9 @@ class ActionRepository(WorkspaceRepository[Action]):
             stmt = stmt.where(Action.assigned_to_id == assigned_to_id)
         if contact_id is not None:
             stmt = stmt.where(Action.contact_id == contact_id)
-        if (before := _aware(due_before, "due_before")) is not None:
+        if (before := aware(due_before, "due_before")) is not None:
             stmt = stmt.where(Action.due_at < before)
-        if (after := _aware(due_after, "due_after")) is not None:
+        if (after := aware(due_after, "due_after")) is not None:
             stmt = stmt.where(Action.due_at >= after)
         if overdue is not None:
             now = utcnow()

@@ -10,7 +10,6 @@ from inbox.actions.models import Action, ActionSource, ActionStatus
 from inbox.actions.repository import ActionRepository
 from inbox.actions.schemas import TaskCreate, TaskUpdate
 from inbox.contacts.repository import ContactRepository
-from inbox.contacts.service import check_reference
 from inbox.core.db import utcnow
 from inbox.core.errors import InvalidInput
 from inbox.core.principal import Principal
@@ -35,9 +34,9 @@ async def _check_references(
     session: AsyncSession, principal: Principal, repository: ActionRepository, values: dict[str, Any]
 ) -> None:
     if "contact_id" in values:
-        await check_reference(ContactRepository(session, principal), values["contact_id"], field="contact_id")
+        await ContactRepository(session, principal).check_reference(values["contact_id"], field="contact_id")
     if "account_id" in values:
-        await check_reference(AccountRepository(session, principal), values["account_id"], field="account_id")
+        await AccountRepository(session, principal).check_reference(values["account_id"], field="account_id")
     thread_id = values.get("thread_id")
     if thread_id is not None and not await repository.thread_exists(thread_id):
         raise InvalidInput("thread_id: no such thread", field="thread_id")

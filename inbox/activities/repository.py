@@ -4,20 +4,13 @@ import uuid
 from datetime import datetime
 
 from inbox.activities.models import Activity, ActivityType
-from inbox.core.errors import InvalidInput
 from inbox.core.pagination import Page, Sort, SortField, paginate
-from inbox.core.repository import WorkspaceRepository
+from inbox.core.repository import WorkspaceRepository, aware
 
 SORTS = {
     "occurred_at": SortField(Activity.occurred_at, datetime),
     "created_at": SortField(Activity.created_at, datetime),
 }
-
-
-def _aware(value: datetime | None, field: str) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise InvalidInput(f"{field}: give a timezone-aware ISO 8601 datetime, e.g. 2025-01-31T09:00:00Z", field=field)
-    return value
 
 
 class ActivityRepository(WorkspaceRepository[Activity]):
@@ -47,9 +40,9 @@ class ActivityRepository(WorkspaceRepository[Activity]):
             stmt = stmt.where(Activity.account_id == account_id)
         if user_id is not None:
             stmt = stmt.where(Activity.user_id == user_id)
-        if (after := _aware(occurred_after, "occurred_after")) is not None:
+        if (after := aware(occurred_after, "occurred_after")) is not None:
             stmt = stmt.where(Activity.occurred_at >= after)
-        if (before := _aware(occurred_before, "occurred_before")) is not None:
+        if (before := aware(occurred_before, "occurred_before")) is not None:
             stmt = stmt.where(Activity.occurred_at < before)
         return await paginate(
             self.session,

@@ -9,7 +9,6 @@ from inbox.activities.models import Activity
 from inbox.activities.repository import ActivityRepository
 from inbox.activities.schemas import ActivityCreate, ActivityUpdate
 from inbox.contacts.repository import ContactRepository
-from inbox.contacts.service import check_reference
 from inbox.core.db import utcnow
 from inbox.core.principal import Principal
 from inbox.users.ownership import check_owner
@@ -21,8 +20,8 @@ async def create_activity(session: AsyncSession, principal: Principal, data: Act
     values = data.model_dump()
     user_id = values["user_id"] if "user_id" in data.model_fields_set else principal.user_id
     values["user_id"] = await check_owner(session, principal, user_id, field="user_id")
-    await check_reference(ContactRepository(session, principal), values["contact_id"], field="contact_id")
-    await check_reference(AccountRepository(session, principal), values["account_id"], field="account_id")
+    await ContactRepository(session, principal).check_reference(values["contact_id"], field="contact_id")
+    await AccountRepository(session, principal).check_reference(values["account_id"], field="account_id")
     values["occurred_at"] = values["occurred_at"] or utcnow()
     activity = Activity(workspace_id=principal.workspace_id, **values)
     return await ActivityRepository(session, principal).add(activity)
@@ -37,9 +36,9 @@ async def update_activity(
     if "user_id" in values:
         values["user_id"] = await check_owner(session, principal, values["user_id"], field="user_id")
     if "contact_id" in values:
-        await check_reference(ContactRepository(session, principal), values["contact_id"], field="contact_id")
+        await ContactRepository(session, principal).check_reference(values["contact_id"], field="contact_id")
     if "account_id" in values:
-        await check_reference(AccountRepository(session, principal), values["account_id"], field="account_id")
+        await AccountRepository(session, principal).check_reference(values["account_id"], field="account_id")
     repository.apply(activity, values, not_null=NOT_NULL)
     await repository.flush()
     return activity

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,29 +9,18 @@ from inbox.contacts.models import Contact
 from inbox.contacts.repository import ContactRepository
 from inbox.contacts.schemas import ContactCreate, ContactTagsChange, ContactUpdate, unique_tags
 from inbox.core.db import utcnow
-from inbox.core.errors import InvalidInput, NotFound
+from inbox.core.errors import InvalidInput
 from inbox.core.principal import Principal
-from inbox.core.repository import WorkspaceRepository
 from inbox.users.ownership import check_owner
 
 NOT_NULL = ("email", "status", "temperature", "tags", "custom_fields", "unsubscribed", "bounced")
-
-
-async def check_reference(repository: WorkspaceRepository[Any], record_id: uuid.UUID | None, *, field: str) -> None:
-    """A foreign id from a request body must name a record the principal can see (400 otherwise)."""
-    if record_id is None:
-        return
-    try:
-        await repository.get(record_id)
-    except NotFound:
-        raise InvalidInput(f"{field}: no such {repository.label}", field=field) from None
 
 
 async def create_contact(session: AsyncSession, principal: Principal, data: ContactCreate) -> Contact:
     values = data.model_dump()
     owner_id = values["owner_id"] if "owner_id" in data.model_fields_set else principal.user_id
     values["owner_id"] = await check_owner(session, principal, owner_id)
-    await check_reference(AccountRepository(session, principal), values["account_id"], field="account_id")
+    await AccountRepository(session, principal).check_reference(values["account_id"], field="account_id")
     now = utcnow()
     if values["unsubscribed"]:
         values["unsubscribed_at"] = now
@@ -51,7 +39,7 @@ async def update_contact(
     if "owner_id" in values:
         values["owner_id"] = await check_owner(session, principal, values["owner_id"])
     if "account_id" in values:
-        await check_reference(AccountRepository(session, principal), values["account_id"], field="account_id")
+        await AccountRepository(session, principal).check_reference(values["account_id"], field="account_id")
     now = utcnow()
     if "unsubscribed" in values and values["unsubscribed"] != contact.unsubscribed:
         values["unsubscribed_at"] = now if values["unsubscribed"] else None

@@ -9,6 +9,7 @@ exist as far as the caller can tell (404, never 403).
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, or_, select
@@ -20,6 +21,13 @@ from inbox.core.errors import Conflict, InvalidInput, NotFound
 from inbox.core.principal import Principal
 
 M = TypeVar("M")
+
+
+def aware(value: datetime | None, field: str) -> datetime | None:
+    """A datetime filter must carry its offset; a naive one is a client error."""
+    if value is not None and value.tzinfo is None:
+        raise InvalidInput(f"{field}: give a timezone-aware ISO 8601 datetime, e.g. 2025-01-31T09:00:00Z", field=field)
+    return value
 
 
 class WorkspaceRepository(Generic[M]):
@@ -59,6 +67,16 @@ class WorkspaceRepository(Generic[M]):
         if record is None:
             raise NotFound.of(self.label)
         return record
+
+    async def check_reference(self, record_id: uuid.UUID | None, *, field: str) -> None:
+        """A foreign id from a request body must name a record the principal
+        can see: 400 naming the field otherwise (a 404 would blame the URL)."""
+        if record_id is None:
+            return
+        try:
+            await self.get(record_id)
+        except NotFound:
+            raise InvalidInput(f"{field}: no such {self.label}", field=field) from None
 
     async def add(self, record: M) -> M:
         self.session.add(record)
