@@ -51,18 +51,17 @@ class ActionRepository(WorkspaceRepository[Action]):
         cursor: str | None,
     ) -> Page[Action]:
         stmt = self.scoped()
-        if status is not None:
-            stmt = stmt.where(Action.status == status)
-        if type is not None:
-            stmt = stmt.where(Action.type == type)
-        if source is not None:
-            stmt = stmt.where(Action.source == source)
-        if priority is not None:
-            stmt = stmt.where(Action.priority == priority)
-        if assigned_to_id is not None:
-            stmt = stmt.where(Action.assigned_to_id == assigned_to_id)
-        if contact_id is not None:
-            stmt = stmt.where(Action.contact_id == contact_id)
+        stmt = self.where_equal(
+            stmt,
+            {
+                Action.status: status,
+                Action.type: type,
+                Action.source: source,
+                Action.priority: priority,
+                Action.assigned_to_id: assigned_to_id,
+                Action.contact_id: contact_id,
+            },
+        )
         if (before := aware(due_before, "due_before")) is not None:
             stmt = stmt.where(Action.due_at < before)
         if (after := aware(due_after, "due_after")) is not None:

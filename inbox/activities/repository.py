@@ -32,14 +32,15 @@ class ActivityRepository(WorkspaceRepository[Activity]):
         cursor: str | None,
     ) -> Page[Activity]:
         stmt = self.scoped()
-        if type is not None:
-            stmt = stmt.where(Activity.type == type)
-        if contact_id is not None:
-            stmt = stmt.where(Activity.contact_id == contact_id)
-        if account_id is not None:
-            stmt = stmt.where(Activity.account_id == account_id)
-        if user_id is not None:
-            stmt = stmt.where(Activity.user_id == user_id)
+        stmt = self.where_equal(
+            stmt,
+            {
+                Activity.type: type,
+                Activity.contact_id: contact_id,
+                Activity.account_id: account_id,
+                Activity.user_id: user_id,
+            },
+        )
         if (after := aware(occurred_after, "occurred_after")) is not None:
             stmt = stmt.where(Activity.occurred_at >= after)
         if (before := aware(occurred_before, "occurred_before")) is not None:

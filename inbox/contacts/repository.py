@@ -70,10 +70,13 @@ class ContactRepository(WorkspaceRepository[Contact]):
             stmt = stmt.where(Contact.temperature.in_(temperatures))
         for tag in dict.fromkeys(tags):
             stmt = stmt.where(self._has_tag(tag))
-        if account_id is not None:
-            stmt = stmt.where(Contact.account_id == account_id)
-        if owner_id is not None:
-            stmt = stmt.where(Contact.owner_id == owner_id)
+        stmt = self.where_equal(
+            stmt,
+            {
+                Contact.account_id: account_id,
+                Contact.owner_id: owner_id,
+            },
+        )
         if unsubscribed is not None:
             stmt = stmt.where(Contact.unsubscribed.is_(unsubscribed))
         if bounced is not None:

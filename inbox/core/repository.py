@@ -68,6 +68,13 @@ class WorkspaceRepository(Generic[M]):
             raise NotFound.of(self.label)
         return record
 
+    def where_equal(self, stmt: Select[Any], filters: dict[Any, Any]) -> Select[Any]:
+        """Add ``column == value`` for every filter the client gave (None: not given)."""
+        for column, value in filters.items():
+            if value is not None:
+                stmt = stmt.where(column == value)
+        return stmt
+
     async def check_reference(self, record_id: uuid.UUID | None, *, field: str) -> None:
         """A foreign id from a request body must name a record the principal
         can see: 400 naming the field otherwise (a 404 would blame the URL)."""

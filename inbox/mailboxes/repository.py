@@ -34,12 +34,14 @@ class EmailAccountRepository(WorkspaceRepository[EmailAccount]):
         cursor: str | None,
     ) -> Page[EmailAccount]:
         stmt = self.scoped()
-        if provider is not None:
-            stmt = stmt.where(EmailAccount.provider == provider)
-        if status is not None:
-            stmt = stmt.where(EmailAccount.status == status)
-        if user_id is not None:
-            stmt = stmt.where(EmailAccount.user_id == user_id)
+        stmt = self.where_equal(
+            stmt,
+            {
+                EmailAccount.provider: provider,
+                EmailAccount.status: status,
+                EmailAccount.user_id: user_id,
+            },
+        )
         if is_active is not None:
             stmt = stmt.where(EmailAccount.is_active.is_(is_active))
         return await paginate(

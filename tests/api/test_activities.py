@@ -9,6 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from inbox.core.db import utcnow
 from inbox.core.principal import Role
+from tests.api.paging import walk_pages
 from tests.factories import Member
 
 Client = AsyncTestClient[Litestar]
@@ -146,22 +147,7 @@ async def test_sorts_and_cursor(client: Client, team: dict[Role, Member]) -> Non
     created = [await _activity(client, admin, occurred_at=(now - timedelta(hours=h)).isoformat()) for h in offsets]
 
     async def walk(**params: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        cursor = None
-        for _ in range(20):
-            page = (
-                await client.get(
-                    "/api/activities",
-                    params={"limit": 3, **params, **({"cursor": cursor} if cursor else {})},
-                    headers=admin.headers,
-                )
-            ).json()
-            assert page["total"] == len(created)
-            items += page["items"]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                return items
-        raise AssertionError(f"pages never end: {params}")
+        return await walk_pages(client, "/api/activities", headers=admin.headers, total=len(created), limit=3, **params)
 
     newest = await walk()
     moments = [datetime.fromisoformat(item["occurred_at"]) for item in newest]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inbox.contacts.models import Contact
 from inbox.core.db import utcnow
 from inbox.core.principal import Role
+from tests.api.paging import walk_pages
 from tests.factories import Member
 
 Client = AsyncTestClient[Litestar]
@@ -235,19 +236,9 @@ async def test_sorts_and_cursor(client: Client, team: dict[Role, Member], sessio
     await session.commit()
 
     async def walk(sort: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        cursor = None
-        for _ in range(10):
-            params: dict[str, Any] = {"limit": 4, "sort": sort}
-            if cursor:
-                params["cursor"] = cursor
-            page = (await client.get("/api/contacts", params=params, headers=admin.headers)).json()
-            assert page["total"] == 13
-            items += page["items"]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                return items
-        raise AssertionError(f"sort={sort}: pages never end: {[item['email'] for item in items]}")
+        return await walk_pages(
+            client, "/api/contacts", headers=admin.headers, total=13, max_pages=10, limit=4, sort=sort
+        )
 
     emails = [item["email"] for item in await walk("email")]
     assert emails == sorted(c["email"] for c in created)

@@ -12,6 +12,7 @@ from inbox.actions.models import Action, ActionSource, ActionType
 from inbox.core.db import utcnow
 from inbox.core.principal import Role
 from inbox.threads.models import EmailThread
+from tests.api.paging import walk_pages
 from tests.factories import Member
 
 Client = AsyncTestClient[Litestar]
@@ -201,22 +202,7 @@ async def test_sorts_and_cursor(client: Client, team: dict[Role, Member]) -> Non
     ]
 
     async def walk(**params: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        cursor = None
-        for _ in range(20):
-            page = (
-                await client.get(
-                    "/api/tasks",
-                    params={"limit": 2, **params, **({"cursor": cursor} if cursor else {})},
-                    headers=admin.headers,
-                )
-            ).json()
-            assert page["total"] == len(tasks)
-            items += page["items"]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                return items
-        raise AssertionError(f"pages never end: {params}")
+        return await walk_pages(client, "/api/tasks", headers=admin.headers, total=len(tasks), limit=2, **params)
 
     by_due = await walk()
     dated = [item["due_at"] for item in by_due if item["due_at"] is not None]
