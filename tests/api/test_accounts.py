@@ -5,6 +5,7 @@ import uuid
 from httpx import AsyncClient as Client
 
 from inbox.core.principal import Role
+from tests.api.paging import walk_pages
 from tests.factories import Member
 
 
@@ -79,18 +80,8 @@ async def test_list_filters_sort_and_cursor(client: Client, team: dict[Role, Mem
         )
         assert response.status_code == 201
 
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, str | int] = {"limit": 10}
-        if cursor:
-            params["cursor"] = cursor
-        page = (await client.get("/api/accounts", params=params, headers=admin.headers)).json()
-        assert page["total"] == 25
-        seen += [item["name"] for item in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    pages = await walk_pages(client, "/api/accounts", headers=admin.headers, total=25, limit=10)
+    seen = [item["name"] for item in pages]
     assert seen == names
 
     descending = (await client.get("/api/accounts", params={"sort": "-name", "limit": 3}, headers=admin.headers)).json()

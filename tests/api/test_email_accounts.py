@@ -16,6 +16,7 @@ from inbox.core.principal import Role
 from inbox.core.secrets import SecretBox
 from inbox.mailboxes.models import EmailAccount, MailboxStatus
 from inbox.settings import Settings
+from tests.api.paging import walk_pages
 from tests.conftest import TEST_FERNET_KEYS
 from tests.factories import Member
 
@@ -323,18 +324,8 @@ async def test_list_filters_sort_and_cursor(
         await session.execute(stmt.values(created_at=datetime(2030, 1, 1, tzinfo=UTC) - timedelta(minutes=minutes)))
     await session.commit()
 
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, str | int] = {"limit": 5}
-        if cursor:
-            params["cursor"] = cursor
-        page = (await client.get("/api/email-accounts", params=params, headers=admin.headers)).json()
-        assert page["total"] == 12
-        seen += [item["email_address"] for item in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    pages = await walk_pages(client, "/api/email-accounts", headers=admin.headers, total=12, limit=5)
+    seen = [item["email_address"] for item in pages]
     assert seen == addresses
 
     async def listed(**params: str | int) -> list[str]:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.core.principal import Role
 from inbox.templates.models import EmailTemplate
+from tests.api.paging import walk_pages
 from tests.factories import Member
 
 Client = AsyncTestClient[Litestar]
@@ -221,18 +222,8 @@ async def test_list_filters_sort_and_cursor(
             )
     await session.commit()
 
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, str | int] = {"limit": 5}
-        if cursor:
-            params["cursor"] = cursor
-        page = (await client.get("/api/templates", params=params, headers=admin.headers)).json()
-        assert page["total"] == 12
-        seen += [item["name"] for item in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    pages = await walk_pages(client, "/api/templates", headers=admin.headers, total=12, limit=5)
+    seen = [item["name"] for item in pages]
     assert seen == names
 
     async def listed(**params: str | int) -> list[str]:

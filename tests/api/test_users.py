@@ -17,6 +17,7 @@ from inbox.auth.models import AuthSession, AuthUser
 from inbox.core.principal import Role
 from inbox.settings import Settings
 from inbox.users.models import Invitation, User, UserRole
+from tests.api.paging import walk_pages
 from tests.factories import Member, make_member
 
 Client = httpx.AsyncClient
@@ -88,16 +89,8 @@ async def test_list_filters_sorting_and_paging(
     assert await ids("sort=-created_at") == oldest_first[::-1]
     assert len(await ids("sort=email")) == 4
 
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params = {"limit": "3", "sort": "name", **({"cursor": cursor} if cursor else {})}
-        page = (await client.get("/api/users", params=params, headers=admin.headers)).json()
-        assert page["total"] == 4
-        seen += [item["first_name"] for item in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    pages = await walk_pages(client, "/api/users", headers=admin.headers, total=4, limit=3, sort="name")
+    seen = [item["first_name"] for item in pages]
     assert seen == ["Ada", "Max", "Rita", "Zoe"]
 
     assert (await client.get("/api/users?sort=salary", headers=admin.headers)).status_code == 400
