@@ -34,12 +34,17 @@ async def close_abandoned_session(_: BaseException, scope: Scope) -> None:
         await session.close()
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def provide_db_session(state: State, scope: Scope) -> AsyncGenerator[AsyncSession, None]:
     """One transaction per request: committed when the handler succeeds,
     rolled back when it raises. Jobs enqueued during the request are sent by
-    the session's after-commit hook, so a rolled-back request enqueues nothing."""
+    the session's after-commit hook, so a rolled-back request enqueues nothing.
+    A safe method reads without a transaction (see ``Database.read_sessionmaker``)."""
     database: Database = state.database
-    async with database.sessionmaker() as session:
+    factory = database.read_sessionmaker if scope.get("method") in SAFE_METHODS else database.sessionmaker
+    async with factory() as session:
         scope.setdefault("state", {})[DB_SESSION_STATE_KEY] = session
         try:
             yield session
@@ -55,9 +60,6 @@ async def provide_db_session(state: State, scope: Scope) -> AsyncGenerator[Async
 def provide_settings(state: State) -> Settings:
     settings: Settings = state.settings
     return settings
-
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def check_cookie_origin(request: Request[object, object, State], settings: Settings) -> None:
@@ -99,6 +101,7 @@ class ListParams:
 
 
 def provide_list_params(
+    principal: NamedDependency[Principal],
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="page size")] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None, QueryParameter(max_length=512, description="next_cursor of the previous page")
@@ -107,6 +110,9 @@ def provide_list_params(
         str | None, QueryParameter(max_length=64, description="field to sort by, prefix - for descending")
     ] = None,
 ) -> ListParams:
+    """Taken after ``principal``: a request without a session is refused (401)
+    before its parameters are checked, and the route's dependencies form one
+    chain (Litestar resolves independent ones concurrently, a task each)."""
     return ListParams(limit=limit, cursor=cursor, sort=sort)
 
 

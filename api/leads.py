@@ -9,10 +9,10 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import ListParams
+from inbox.core.pagination import Page
 from inbox.core.principal import Principal
-from inbox.core.schemas import PageOut
 from inbox.leads.repository import LeadRepository
-from inbox.leads.schemas import LeadOut, parse_temperatures
+from inbox.leads.schemas import LeadOut, lead_page, parse_temperatures
 
 
 class LeadController(Controller):
@@ -34,7 +34,7 @@ class LeadController(Controller):
         ] = None,
         has_ai_draft: FromQuery[bool | None] = None,
         owner_id: FromQuery[uuid.UUID | None] = None,
-    ) -> PageOut[LeadOut]:
+    ) -> Page[LeadOut]:
         """Contacts in the AI inbox's shape. Sort by last_contact_at (default -last_contact_at: most recent
         first, never contacted last), created_at, company or contact_name."""
         result = await LeadRepository(db_session, principal).list(
@@ -46,7 +46,7 @@ class LeadController(Controller):
             limit=page.limit,
             cursor=page.cursor,
         )
-        return PageOut[LeadOut].model_validate(result, from_attributes=True)
+        return lead_page(result)
 
     @get("/{lead_id:uuid}")
     async def get_lead(
@@ -55,4 +55,4 @@ class LeadController(Controller):
         principal: NamedDependency[Principal],
         lead_id: FromPath[uuid.UUID],
     ) -> LeadOut:
-        return LeadOut.model_validate(await LeadRepository(db_session, principal).get(lead_id))
+        return LeadOut.of(await LeadRepository(db_session, principal).get(lead_id))

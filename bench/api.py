@@ -32,6 +32,7 @@ from urllib.parse import urlencode
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
+import uvloop
 from cryptography.fernet import Fernet
 
 from inbox.auth.crypto import generate_id, generate_session_token
@@ -91,6 +92,10 @@ DEEP_PAGES = 50
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+# The load's clock: uvloop's loop.time() counts whole milliseconds.
+clock = time.perf_counter
+
+
 def log(message: str) -> None:
     print(f"[bench.api {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
@@ -128,7 +133,7 @@ class Filled:
 async def fill(url: str, *, contacts: int, accounts: int, users: int) -> Filled:
     """One workspace: ``users`` members (the first an admin), ``accounts`` companies and ``contacts``
     people spread over them, in a handful of INSERT ... SELECT generate_series statements."""
-    started = time.perf_counter()
+    started = clock()
     workspace_id = uuid.uuid4()
     connection = await asyncpg.connect(url)
     try:
@@ -251,7 +256,7 @@ async def fill(url: str, *, contacts: int, accounts: int, users: int) -> Filled:
         await connection.execute("VACUUM (ANALYZE)")
     finally:
         await connection.close()
-    return Filled(workspace_id=workspace_id, token=token, seconds=time.perf_counter() - started)
+    return Filled(workspace_id=workspace_id, token=token, seconds=clock() - started)
 
 
 async def admin_token(url: str) -> str:
@@ -309,6 +314,12 @@ def start_server(url: str, port: int, workers: int, pool_size: int, data_dir: Pa
         "--log-level",
         "warning",
         "--no-access-log",
+        # uvicorn[standard]'s C event loop and HTTP parser, named so that a missing one fails the run
+        # instead of falling back to the pure-Python ones.
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
     ]
     return subprocess.Popen(command, env=env)
 
@@ -327,17 +338,22 @@ def wait_healthy(base_url: str, server: subprocess.Popen[bytes], timeout: float 
     raise RuntimeError(f"the server did not answer /health within {timeout:.0f} s")
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of ``pids`` so far (Linux /proc; 0 for a process that is gone)."""
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds so far of each of ``pids`` still running (Linux /proc)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    found = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
+        found[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of ``pids`` so far (0 for a process that is gone)."""
+    return sum(cpu_by_pid(pids).values())
 
 
 def server_pids(server: subprocess.Popen[bytes]) -> list[int]:
@@ -349,16 +365,22 @@ def server_pids(server: subprocess.Popen[bytes]) -> list[int]:
         return [server.pid]
 
 
-def postgres_pids() -> list[int]:
-    """Every process named postgres on the machine: other databases' load counts too."""
-    pids = []
-    for comm in Path("/proc").glob("[0-9]*/comm"):
-        try:
-            if comm.read_text().strip() == "postgres":
-                pids.append(int(comm.parent.name))
-        except OSError:
-            continue
-    return pids
+async def backend_pids(admin_url: str, name: str) -> list[int]:
+    """The PostgreSQL backends connected to database ``name`` (the server's pools)."""
+    connection = await asyncpg.connect(admin_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name
+        )
+        return [row["pid"] for row in rows]
+    finally:
+        await connection.close()
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds the processes used between two ``cpu_by_pid`` readings: one that started
+    in between counts from zero; one that ended in between counts up to ``before`` only."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
@@ -426,9 +448,11 @@ class Sample:
 
 
 def run_load(plan: LoadPlan, results: Connection) -> None:
-    """The load process: its own interpreter and event loop, so its CPU is not the server's."""
-    samples = asyncio.run(_drive(plan))
-    results.send((samples, time.process_time()))
+    """The load process: its own interpreter and event loop, so its CPU is not the server's.
+    uvloop's loop, as the server's: the load takes less of the CPU the server shares."""
+    started = time.process_time()  # not the interpreter's start and imports
+    samples = uvloop.run(_drive(plan))
+    results.send((samples, time.process_time() - started))
     results.close()
 
 
@@ -496,10 +520,9 @@ async def _drive_raw(plan: LoadPlan) -> list[Sample]:
     """As _drive_httpx, each sender holding one RawConnection."""
     host, port = plan.base_url.split("://", 1)[1].rsplit(":", 1)
     requests = plan.requests()
-    loop = asyncio.get_running_loop()
     due: asyncio.Queue[tuple[str, str, float, bool] | None] = asyncio.Queue()
     samples: list[Sample] = []
-    start = loop.time() + 0.1
+    start = clock() + 0.1
 
     async def sender() -> None:
         connection = RawConnection(host, int(port), plan.token)
@@ -511,13 +534,13 @@ async def _drive_raw(plan: LoadPlan) -> list[Sample]:
                 ok = _ok(status, body)
             except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
                 pass
-            samples.append(Sample(kind, (loop.time() - scheduled) * 1000, status, ok, measured, scheduled - start))
+            samples.append(Sample(kind, (clock() - scheduled) * 1000, status, ok, measured, scheduled - start))
         connection.close()
 
     senders = [asyncio.create_task(sender()) for _ in range(plan.connections)]
     for index, (kind, path) in enumerate(requests):
         scheduled = start + index / plan.rate
-        delay = scheduled - loop.time()
+        delay = scheduled - clock()
         if delay > 0:
             await asyncio.sleep(delay)
         due.put_nowait((kind, path, scheduled, index / plan.rate >= plan.warmup))
@@ -534,10 +557,9 @@ async def _drive_httpx(plan: LoadPlan) -> list[Sample]:
     limits = httpx.Limits(max_connections=plan.connections, max_keepalive_connections=plan.connections)
     headers = {"Authorization": f"Bearer {plan.token}"}
     requests = plan.requests()
-    loop = asyncio.get_running_loop()
     due: asyncio.Queue[tuple[str, str, float, bool] | None] = asyncio.Queue()
     samples: list[Sample] = []
-    start = loop.time() + 0.1
+    start = clock() + 0.1
 
     async def sender(client: httpx.AsyncClient) -> None:
         while (item := await due.get()) is not None:
@@ -549,13 +571,13 @@ async def _drive_httpx(plan: LoadPlan) -> list[Sample]:
                 ok = _ok(status, response.content)
             except httpx.HTTPError:
                 pass
-            samples.append(Sample(kind, (loop.time() - scheduled) * 1000, status, ok, measured, scheduled - start))
+            samples.append(Sample(kind, (clock() - scheduled) * 1000, status, ok, measured, scheduled - start))
 
     async with httpx.AsyncClient(base_url=plan.base_url, headers=headers, limits=limits, timeout=60) as client:
         senders = [asyncio.create_task(sender(client)) for _ in range(plan.connections)]
         for index, (kind, path) in enumerate(requests):
             scheduled = start + index / plan.rate
-            delay = scheduled - loop.time()
+            delay = scheduled - clock()
             if delay > 0:
                 await asyncio.sleep(delay)
             due.put_nowait((kind, path, scheduled, index / plan.rate >= plan.warmup))
@@ -665,17 +687,19 @@ def main(argv: list[str] | None = None) -> int:
             log(f"load: {args.rate:g} req/s for {args.warmup:g} s warm-up + {args.duration:g} s")
             receiver, sender = multiprocessing.get_context("spawn").Pipe(duplex=False)
             loader = multiprocessing.get_context("spawn").Process(target=run_load, args=(plan, sender))
-            watched_server, watched_postgres = server_pids(server), postgres_pids()
-            server_cpu, postgres_cpu = cpu_seconds(watched_server), cpu_seconds(watched_postgres)
+            watched_server = server_pids(server)
+            server_cpu = cpu_seconds(watched_server)
+            postgres_before = cpu_by_pid(asyncio.run(backend_pids(args.postgres, name)))
             loader.start()
             sender.close()
             samples: list[Sample]
             client_cpu: float
             samples, client_cpu = receiver.recv()
             loader.join()
-            # Includes the warm-up, like client_cpu_ms; postgres backends that ended are lost.
+            # Includes the warm-up, like client_cpu_ms.
             server_cpu = cpu_seconds(watched_server) - server_cpu
-            postgres_cpu = cpu_seconds([*dict.fromkeys([*watched_postgres, *postgres_pids()])]) - postgres_cpu
+            postgres_after = cpu_by_pid(asyncio.run(backend_pids(args.postgres, name)))
+            postgres_cpu = cpu_spent(postgres_before, postgres_after)
     finally:
         if server is not None:
             stop_server(server)
@@ -696,7 +720,8 @@ def main(argv: list[str] | None = None) -> int:
         "client": args.client,
         # CPU the load process used per request sent (it shares the machine with the server).
         "client_cpu_ms": round(client_cpu / len(samples) * 1000, 2),
-        # CPU the server (all workers) and every postgres process on the machine used per request sent.
+        # CPU the server (all workers) and the PostgreSQL backends serving its database used per request
+        # sent: the other databases of a shared server (tests running beside the bench) are left out.
         "server_cpu_ms": round(server_cpu / len(samples) * 1000, 2),
         "postgres_cpu_ms": round(postgres_cpu / len(samples) * 1000, 2),
     }

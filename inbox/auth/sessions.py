@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.auth.crypto import (
@@ -177,14 +177,44 @@ async def create_session(
     return row
 
 
-# Every authenticated request runs this one query (an index lookup on the unique
-# session.token, then two primary/unique-key joins): built once, not per request.
+# get-session and list-sessions load the rows they answer with: an index lookup on
+# the unique session.token, then two primary/unique-key joins. Built once, not per request.
 _SESSION_BY_TOKEN = (
     select(AuthSession, AuthUser, User)
     .join(AuthUser, AuthUser.id == AuthSession.user_id)
     .join(User, User.auth_user_id == AuthSession.user_id)
     .where(AuthSession.token == bindparam("token"))
 )
+
+# Every API request runs this one: the columns a principal is made of, as a Core
+# statement (no entities to build). The profile's foreign key to "user" cascades,
+# so a profile found here has its Better Auth identity.
+_sessions, _profiles = AuthSession.__table__, User.__table__
+_PRINCIPAL_BY_TOKEN = (
+    select(
+        _sessions.c.id,
+        _sessions.c.expiresAt,
+        _profiles.c.id,
+        _profiles.c.auth_user_id,
+        _profiles.c.workspace_id,
+        _profiles.c.role,
+        _profiles.c.email,
+        _profiles.c.is_active,
+    )
+    .join(_profiles, _profiles.c.auth_user_id == _sessions.c.userId)
+    .where(_sessions.c.token == bindparam("token"))
+)
+
+
+def _refresh_due(settings: Settings, expires_at: datetime, now: datetime) -> bool:
+    """Better Auth's ``updateAge`` rule: refresh once the session was last
+    (re)started more than ``update_age_hours`` ago, as ``expiresAt`` tells."""
+    lifetime = timedelta(days=settings.auth.session_days)
+    return expires_at - lifetime + timedelta(hours=settings.auth.update_age_hours) <= now
+
+
+async def _forget(session: AsyncSession, session_id: str) -> None:
+    await session.execute(delete(AuthSession).where(AuthSession.id == session_id))
 
 
 async def lookup_session(
@@ -195,22 +225,20 @@ async def lookup_session(
     now: datetime | None = None,
     refresh: bool = True,
 ) -> SessionLookup | None:
-    """The live session of ``token``, refreshed when due (and ``refresh``)."""
+    """The live session of ``token`` with its rows, refreshed when due (and ``refresh``)."""
     now = ms_precision(now or utcnow())
     row = (await session.execute(_SESSION_BY_TOKEN, {"token": token})).one_or_none()
     if row is None:
         return None
     auth_session, auth_user, user = row
     if auth_session.expires_at <= now:
-        await session.execute(delete(AuthSession).where(AuthSession.id == auth_session.id))
+        await _forget(session, auth_session.id)
         return None
     if not user.is_active:
         return None
-    lifetime = timedelta(days=settings.auth.session_days)
-    update_age = timedelta(hours=settings.auth.update_age_hours)
-    refreshed = refresh and auth_session.expires_at - lifetime + update_age <= now
+    refreshed = refresh and _refresh_due(settings, auth_session.expires_at, now)
     if refreshed:
-        auth_session.expires_at = now + lifetime
+        auth_session.expires_at = now + timedelta(days=settings.auth.session_days)
         auth_session.updated_at = now
         await session.flush()
     principal = Principal(
@@ -224,6 +252,47 @@ async def lookup_session(
     return SessionLookup(
         principal=principal, session=auth_session, auth_user=auth_user, profile=user, refreshed=refreshed
     )
+
+
+async def lookup_principal(
+    session: AsyncSession,
+    settings: Settings,
+    token: str,
+    *,
+    now: datetime | None = None,
+    refresh: bool = True,
+) -> tuple[Principal, bool] | None:
+    """What ``lookup_session`` decides (expired: deleted; deactivated: refused;
+    refreshed when due), from one statement that reads only the principal's
+    columns: the path of every API request. Returns the principal and whether
+    the session was refreshed."""
+    now = ms_precision(now or utcnow())
+    row = (await session.execute(_PRINCIPAL_BY_TOKEN, {"token": token})).one_or_none()
+    if row is None:
+        return None
+    session_id, expires_at, user_id, auth_user_id, workspace_id, role, email, is_active = row
+    if expires_at <= now:
+        await _forget(session, session_id)
+        return None
+    if not is_active:
+        return None
+    refreshed = refresh and _refresh_due(settings, expires_at, now)
+    if refreshed:
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == session_id)
+            .values(expires_at=now + timedelta(days=settings.auth.session_days), updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    principal = Principal(
+        user_id=user_id,
+        auth_user_id=auth_user_id,
+        workspace_id=workspace_id,
+        role=Role(role),
+        email=email,
+        session_id=session_id,
+    )
+    return principal, refreshed
 
 
 def queue_cookies(request: Any, cookies: list[str]) -> None:
@@ -249,10 +318,21 @@ async def current_session(session: AsyncSession, request: Any, *, now: datetime 
     return found
 
 
-async def authenticate_request(session: AsyncSession, request: Any) -> Principal | None:
-    """The principal of a Litestar request, or None."""
-    found = await current_session(session, request)
-    return None if found is None else found.principal
+async def authenticate_request(session: AsyncSession, request: Any, *, now: datetime | None = None) -> Principal | None:
+    """The principal of a Litestar request, or None. Like ``current_session``,
+    a refreshed cookie session gets its new cookie queued for the response."""
+    settings: Settings = request.app.state.settings
+    presented = presented_token(settings, request.headers)
+    if not presented.token:
+        return None
+    found = await lookup_principal(session, settings, presented.token, now=now, refresh=not presented.dont_remember)
+    if found is None:
+        return None
+    principal, refreshed = found
+    if refreshed and presented.from_cookie:
+        queue_cookies(request, [session_cookie(settings, presented.token)])
+    request.scope.setdefault("state", {})[PRINCIPAL_STATE_KEY] = principal
+    return principal
 
 
 async def delete_user_sessions(session: AsyncSession, auth_user_id: str, *, keep_token: str | None = None) -> None:

@@ -44,6 +44,8 @@ class Contact(UUIDPrimaryKey, Timestamps, Base):
         sa.CheckConstraint("email = lower(email)", name="email_lower_case"),
         sa.Index(None, "workspace_id", "created_at", "id"),
         sa.Index("ix_contacts_workspace_temperature_contact", "workspace_id", "temperature", "last_contact_at", "id"),
+        # Counts one temperature's contacts (the leads list's total) from deduplicated index entries: migration 0002.
+        sa.Index(None, "workspace_id", "temperature"),
         # The leads list in any mix of temperatures, most recently contacted first.
         sa.Index("ix_contacts_workspace_last_contact", "workspace_id", "last_contact_at", "id"),
         sa.Index(None, "workspace_id", "account_id"),

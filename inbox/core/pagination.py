@@ -11,6 +11,14 @@ reads ``limit`` of them), so only the first page counts: later pages carry its
 total forward in the cursor, as long as the filters are the same ones. A page
 asked for with a cursor but other filters (or a cursor from before totals were
 carried) counts again.
+
+A list that runs on every screen (contacts, leads) hands ``paginate`` a
+``Filtered``: its select built once per *shape* (which filters are present)
+with named bind parameters, and this request's values. The statements derived
+from it (count, keyset page, fenced search) are then built once per shape too,
+and its filter digest is a hash of the shape and the values: building SQL
+expressions costs more Python time than executing a statement whose compiled
+form SQLAlchemy already caches.
 """
 
 from __future__ import annotations
@@ -22,19 +30,22 @@ import json
 import re
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from enum import Enum
+from typing import Annotated, Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+import msgspec
+from sqlalchemy import BindParameter, ColumnElement, Integer, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, aliased
-from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.orm import InstrumentedAttribute
 
 from inbox.core.errors import InvalidInput
+from inbox.core.schemas import PageOut
 
 T = TypeVar("T")
+D = TypeVar("D")
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -73,11 +84,14 @@ class Sort:
         return f"-{self.name}" if self.descending else self.name
 
 
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
+class Page(msgspec.Struct, Generic[T], frozen=True):
+    """A page of a list. With items of msgspec Structs it is also the answer a
+    route returns (encoded by msgspec, no per-item validation); ``PageOut`` is
+    the Pydantic form of the same shape."""
+
     items: list[T]
-    total: int
-    next_cursor: str | None
+    total: Annotated[int, msgspec.Meta(description=PageOut.model_fields["total"].description)]
+    next_cursor: Annotated[str | None, msgspec.Meta(description=PageOut.model_fields["next_cursor"].description)]
     limit: int
 
 
@@ -188,9 +202,166 @@ def check_limit(limit: int) -> int:
     return limit
 
 
+def _digest_value(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [_digest_value(item) for item in value]
+    return _encode_value(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Filtered:
+    """A list's filtered select and the values of its named bind parameters.
+
+    ``shape`` identifies ``stmt`` among every list's statements (name the list
+    in it): the same shape must always come with the same statement, built
+    with ``bindparam(name)`` for every value, so that statements derived from
+    it can be built once per shape and reused with other values."""
+
+    shape: Hashable
+    stmt: Select[Any]
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        """What ``filters_digest`` is for a plain select: the same on every process."""
+        values = sorted((name, _digest_value(value)) for name, value in self.params.items())
+        return hashlib.blake2b(repr((self.shape, values)).encode(), digest_size=9).hexdigest()
+
+
+# Statements derived from a Filtered's shape: (shape, what) -> statement.
+_DERIVED: OrderedDict[Hashable, Any] = OrderedDict()
+_DERIVED_KEPT = 1024
+
+
+def derived(key: Hashable, build: Callable[[], D]) -> D:
+    """``build()``, once per ``key`` (least recently used ones are dropped)."""
+    found = _DERIVED.get(key)
+    if found is None:
+        found = _DERIVED[key] = build()
+        if len(_DERIVED) > _DERIVED_KEPT:
+            _DERIVED.popitem(last=False)
+    else:
+        _DERIVED.move_to_end(key)
+    result: D = found
+    return result
+
+
+def _as_filtered(stmt: Select[Any] | Filtered) -> Filtered:
+    # A plain select's values are bound inside it; its shape is None: nothing is reused.
+    return stmt if isinstance(stmt, Filtered) else Filtered(None, stmt)
+
+
+def _cached(query: Filtered, what: Hashable, build: Callable[[], D]) -> D:
+    return build() if query.shape is None else derived((query.shape, what), build)
+
+
+def carried_total(query: Select[Any] | Filtered, read: Cursor | None) -> tuple[int | None, str]:
+    """The digest of ``query``'s filters and the total the cursor ``read``
+    carries for them (None: it must be counted)."""
+    filtered = _as_filtered(query)
+    digest = filtered.digest if filtered.shape is not None else filters_digest(filtered.stmt)
+    return (read.total_for(digest) if read is not None else None), digest
+
+
+def count_statement(query: Select[Any] | Filtered, count: Select[Any] | Filtered | None = None) -> Filtered:
+    """``count`` (a ``select count(*)`` of the same rows), or one counting ``query``'s rows."""
+    if count is not None:
+        return _as_filtered(count)
+    filtered = _as_filtered(query)
+    stmt = _cached(filtered, "count", lambda: select(func.count()).select_from(filtered.stmt.order_by(None).subquery()))
+    return Filtered(None, stmt, filtered.params)
+
+
+async def count_total(session: AsyncSession, count: Filtered) -> int:
+    """Run a ``count_statement``: for a page that could not count in its own
+    statement (an empty page after a cursor)."""
+    return int((await session.execute(count.stmt, count.params)).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class _Keyed:
+    """A page statement: ``stmt`` orders, bounds (after a cursor) and limits the rows."""
+
+    stmt: Select[Any]
+    single: bool
+
+
+# The names of the bind parameters a page statement adds.
+AFTER_VALUE, AFTER_ID, PAGE_LIMIT = "page_after_value", "page_after_id", "page_limit"
+
+
+def _keyed(
+    stmt: Select[Any],
+    *,
+    id_column: ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID],
+    sort: Sort,
+    after: bool,
+    selective: bool,
+    in_page: bool,
+    count: Select[Any] | None = None,
+) -> _Keyed:
+    """The page statement of ``stmt``. ``in_page``: a selective page counts its
+    matches with a window; ``count``: the page carries that ``select count(*)``
+    as a column, evaluated once (a round trip less than counting apart)."""
+    single = len(stmt.column_descriptions) == 1
+    counted = [] if count is None else [count.scalar_subquery().label("_total")]
+    expr: ColumnElement[Any] = _clause(sort.field.expression)
+    id_expr: ColumnElement[Any] = _clause(id_column)
+    limited = bindparam(PAGE_LIMIT, type_=Integer)
+    if not selective:
+        keyed = stmt.add_columns(expr.label("_sort_key"), *counted)
+        if after:
+            keyed = keyed.where(after_condition(expr, id_expr, descending=sort.descending))
+        return _Keyed(keyed.order_by(*_order(expr, id_expr, sort.descending)).limit(limited), single)
+
+    # Only the keys of the matches are read and sorted (the sort value, the id and,
+    # on a counted page, their count), in a subquery that OFFSET 0 keeps the planner
+    # from merging into the outer query; the page's rows are joined back by id.
+    keys = [id_expr.label("_id"), expr.label("_sort_key")]
+    if in_page:
+        keys.append(func.count().over().label("_total"))
+    matches = stmt.order_by(None).with_only_columns(*keys, maintain_column_froms=True).offset(0).subquery("matches")
+    top = select(matches)
+    if after:
+        top = top.where(after_condition(matches.c._sort_key, matches.c._id, descending=sort.descending))
+    page = top.order_by(*_order(matches.c._sort_key, matches.c._id, sort.descending)).limit(limited).subquery("page")
+    # One entity (or column) selected: that; several columns: those.
+    columns: list[Any] = [stmt.column_descriptions[0]["expr"]] if single else list(stmt.selected_columns)
+    columns.append(page.c._sort_key)
+    columns += [page.c._total] if in_page else counted
+    keyed = select(*columns).join(page, id_expr == page.c._id)
+    return _Keyed(keyed.order_by(*_order(page.c._sort_key, page.c._id, sort.descending)), single)
+
+
+def _order(expr: ColumnElement[Any], id_expr: ColumnElement[Any], descending: bool) -> tuple[Any, Any]:
+    return (expr.desc(), id_expr.desc()) if descending else (expr.asc(), id_expr.asc())
+
+
+def after_condition(expr: ColumnElement[Any], id_expr: ColumnElement[Any], *, descending: bool) -> ColumnElement[bool]:
+    """Rows after the cursor ``(AFTER_VALUE, AFTER_ID)`` in the sort order. The
+    redundant bound on ``expr`` alone gives the index a place to start; the OR
+    alone would make the database read every earlier row."""
+    value: BindParameter[Any] = bindparam(AFTER_VALUE)
+    last_id: BindParameter[Any] = bindparam(AFTER_ID)
+    if descending:
+        return and_(expr <= value, or_(expr < value, and_(expr == value, id_expr < last_id)))
+    return and_(expr >= value, or_(expr > value, and_(expr == value, id_expr > last_id)))
+
+
+def page_params(query: Filtered, limit: int, read: Cursor | None) -> dict[str, Any]:
+    """``query``'s values and a page statement's: one more row than ``limit``
+    (is there a next page?) after the cursor ``read``."""
+    params = {**query.params, PAGE_LIMIT: limit + 1}
+    if read is not None:
+        params[AFTER_VALUE], params[AFTER_ID] = read.value, read.row_id
+    return params
+
+
 async def paginate(
     session: AsyncSession,
-    stmt: Select[Any],
+    stmt: Select[Any] | Filtered,
     *,
     id_column: ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID],
     sort: Sort,
@@ -198,6 +369,7 @@ async def paginate(
     cursor: str | None,
     with_total: bool = True,
     selective: bool = False,
+    count: Select[Any] | Filtered | None = None,
 ) -> Page[Any]:
     """Run ``stmt`` (a filtered select of one entity) as a page.
 
@@ -207,69 +379,58 @@ async def paginate(
     entities for a list page that only reads them.
 
     ``selective`` says the filters match few rows that an index of theirs finds
-    (a trigram search): the page then reads all the matches inside a fenced
-    subquery and sorts them, instead of leaving PostgreSQL free to walk the
-    sort's index testing the filter on every row until it has a page - fast for
-    a common match, a scan of the whole workspace for a rare one. The first
+    (a trigram search): the page then reads all the matches' keys inside a
+    fenced subquery and sorts them, instead of leaving PostgreSQL free to walk
+    the sort's index testing the filter on every row until it has a page - fast
+    for a common match, a scan of the whole workspace for a rare one. The first
     page also counts the matches in the same query (``count(*) OVER ()``).
+
+    ``count`` counts the matches where ``stmt``'s rows would cost more to
+    count (the leads view counts on contacts).
     """
     check_limit(limit)
-    # One entity (or column) per row: the items are those; several columns: the rows themselves.
-    single = len(stmt.column_descriptions) == 1
-    filters = filters_digest(stmt) if with_total else None
+    query = _as_filtered(stmt)
     read = read_cursor(cursor, sort) if cursor else None
-    total: int | None = None if with_total else 0
-    if read is not None and filters is not None:
-        total = read.total_for(filters)
-    # The window counts what the page query reads: every match only without a cursor.
-    in_page = total is None and selective and read is None
-    if total is None and not in_page:
-        count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
-        total = (await session.execute(count_stmt)).scalar_one()
+    total, digest = carried_total(query, read) if with_total else (0, None)
+    # The page counts too: with a window over what it reads (every match of a selective
+    # list, without a cursor) or with the count as a column.
+    in_page = total is None and selective and read is None and count is None
+    counter = count_statement(query, count) if total is None and not in_page else None
 
-    expr: ColumnElement[Any] = _clause(sort.field.expression)
-    id_expr: ColumnElement[Any] = _clause(id_column)
-    if selective:
-        fenced = stmt.order_by(None)
-        if in_page:
-            fenced = fenced.add_columns(func.count().over().label("_total"))
-        # OFFSET 0 keeps the planner from merging the subquery into the outer query.
-        matches = fenced.offset(0).subquery("matches")
-        adapter = ClauseAdapter(matches)
-        expr, id_expr = adapter.traverse(expr), adapter.traverse(id_expr)
-        if single:
-            entity = stmt.column_descriptions[0]["entity"]
-            columns: list[Any] = [aliased(entity, matches)]
-            if in_page:
-                columns.append(matches.c._total)
-        else:
-            columns = list(matches.c)
-        keyed = select(*columns, expr.label("_sort_key"))
-    else:
-        keyed = stmt.add_columns(expr.label("_sort_key"))
-    if read is not None:
-        last_value, last_id = read.value, read.row_id
-        # The redundant bound (expr <= value) gives the index a place to start;
-        # the OR alone would make the database read every earlier row.
-        if sort.descending:
-            keyed = keyed.where(expr <= last_value, or_(expr < last_value, and_(expr == last_value, id_expr < last_id)))
-        else:
-            keyed = keyed.where(expr >= last_value, or_(expr > last_value, and_(expr == last_value, id_expr > last_id)))
-    order = (expr.desc(), id_expr.desc()) if sort.descending else (expr.asc(), id_expr.asc())
-    rows: Sequence[Any] = (await session.execute(keyed.order_by(*order).limit(limit + 1))).all()
+    after = read is not None
+    keyed = _cached(
+        query,
+        ("page", sort.token, after, selective, in_page, counter is not None),
+        lambda: _keyed(
+            query.stmt,
+            id_column=id_column,
+            sort=sort,
+            after=after,
+            selective=selective,
+            in_page=in_page,
+            count=None if counter is None else counter.stmt,
+        ),
+    )
+    params = page_params(query, limit, read)
+    if counter is not None:
+        params = {**counter.params, **params}
+    rows: Sequence[Any] = (await session.execute(keyed.stmt, params)).all()
     if total is None:
-        total = rows[0]._total if rows else 0
+        if rows:
+            total = rows[0]._total
+        else:
+            # Nothing on a first page: nothing matches. After a cursor, the rows before it may.
+            total = 0 if counter is None or read is None else await count_total(session, counter)
 
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
         next_cursor = encode_cursor(
-            sort, last._sort_key, _row_id(last[0] if single else last), total=total, filters=filters
+            sort, last._sort_key, _row_id(last[0] if keyed.single else last), total=total, filters=digest
         )
-    return Page(
-        items=[row[0] for row in rows] if single else list(rows), total=total, next_cursor=next_cursor, limit=limit
-    )
+    items = [row[0] for row in rows] if keyed.single else list(rows)
+    return Page(items=items, total=total, next_cursor=next_cursor, limit=limit)
 
 
 def _clause(expression: ColumnElement[Any] | InstrumentedAttribute[Any]) -> ColumnElement[Any]:
