@@ -14,7 +14,7 @@ from inbox.core.secrets import SecretBox
 from inbox.mailboxes import service
 from inbox.mailboxes.models import MailboxProvider, MailboxStatus
 from inbox.mailboxes.repository import EmailAccountRepository
-from inbox.mailboxes.schemas import EmailAccountCreate, EmailAccountOut, EmailAccountUpdate
+from inbox.mailboxes.schemas import EmailAccountCreate, EmailAccountOut, EmailAccountUpdate, MailboxSyncStateOut
 from inbox.settings import Settings
 
 
@@ -66,6 +66,18 @@ class EmailAccountController(Controller):
         email_account_id: FromPath[uuid.UUID],
     ) -> EmailAccountOut:
         return EmailAccountOut.model_validate(await EmailAccountRepository(db_session, principal).get(email_account_id))
+
+    @get("/{email_account_id:uuid}/sync-state")
+    async def get_sync_state(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        email_account_id: FromPath[uuid.UUID],
+    ) -> list[MailboxSyncStateOut]:
+        """How far ingestion has read each folder of the mailbox (readable by whoever sees the mailbox;
+        empty before its first sync)."""
+        states = await EmailAccountRepository(db_session, principal).sync_states(email_account_id)
+        return [MailboxSyncStateOut.model_validate(state) for state in states]
 
     @patch("/{email_account_id:uuid}")
     async def update_email_account(

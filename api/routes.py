@@ -12,7 +12,11 @@ from api.email_accounts import EmailAccountController
 from api.leads import LeadController
 from api.tasks import TaskController
 from api.templates import TemplateController
+from api.threads import EmailController, ThreadController
 from api.users import UserController
+from api.webhooks.gmail import GMAIL_WEBHOOK_HANDLERS
+from api.webhooks.mailgun import MAILGUN_WEBHOOK_HANDLERS
+from api.webhooks.sendgrid import SENDGRID_WEBHOOK_HANDLERS
 from api.workspace import WorkspaceController
 
 # Mounted under /api; the auth endpoints need no principal, the rest declare one.
@@ -27,7 +31,13 @@ API_HANDLERS: list[ControllerRouterHandler] = [
     ActivityController,
     EmailAccountController,
     TemplateController,
+    ThreadController,
+    EmailController,
 ]
 
 # Mounted at the root (web pages, webhooks).
-PUBLIC_HANDLERS: list[ControllerRouterHandler] = []
+PUBLIC_HANDLERS: list[ControllerRouterHandler] = [
+    *GMAIL_WEBHOOK_HANDLERS,
+    *MAILGUN_WEBHOOK_HANDLERS,
+    *SENDGRID_WEBHOOK_HANDLERS,
+]

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
+from typing import TYPE_CHECKING
 
 import click
 
 from inbox.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 def _fail(message: str) -> None:
@@ -127,8 +132,103 @@ def scheduler() -> None:
 
 @main.command()
 def ingest() -> None:
-    """Hold the IMAP IDLE connections of every active mailbox."""
-    _not_yet("ingest", "IMAP ingestion arrives with the ingestion issue")
+    """Hold the IMAP IDLE connections of every active mailbox (Ctrl-C stops)."""
+    import signal
+
+    from api.app import configure_logging
+
+    settings = get_settings()
+    configure_logging()
+    if settings.embedded:
+        _migrate(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    asyncio.run(_ingest(settings, stop))
+
+
+async def _ingest(settings: Settings, stop: threading.Event) -> None:
+    from inbox.core.db import Database
+    from inbox.ingest.blobs import LocalBlobStore
+    from inbox.ingest.runner import run_ingest
+    from workers.broker import install_broker
+    from workers.queue import enqueue_triage
+
+    install_broker(settings)
+    database = Database(settings.resolved_database_url, pool_size=settings.database_pool_size)
+    try:
+        await run_ingest(
+            database, settings, blobs=LocalBlobStore(settings.blob_dir), stop=stop, on_stored=enqueue_triage
+        )
+    finally:
+        await database.dispose()
+
+
+@main.command()
+@click.argument("mailbox")
+def sync(mailbox: str) -> None:
+    """Sync one IMAP mailbox once (MAILBOX: its id or address), with a progress bar."""
+    settings = get_settings()
+    if settings.embedded:
+        _migrate(settings)
+    asyncio.run(_sync(settings, mailbox))
+
+
+async def _sync(settings: Settings, mailbox: str) -> None:
+    import uuid
+
+    import sqlalchemy as sa
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from inbox.core.db import Database
+    from inbox.ingest.blobs import LocalBlobStore
+    from inbox.ingest.imap import ImapError
+    from inbox.ingest.imap_sync import MailboxUnavailable, sync_mailbox
+    from inbox.mailboxes.models import EmailAccount
+    from workers.broker import install_broker
+    from workers.queue import enqueue_triage
+
+    install_broker(settings)
+    database = Database(settings.resolved_database_url)
+    try:
+        async with database.transaction() as session:
+            try:
+                condition = EmailAccount.id == uuid.UUID(mailbox)
+            except ValueError:
+                condition = sa.func.lower(EmailAccount.email_address) == mailbox.lower()
+            found = list(await session.scalars(sa.select(EmailAccount.id).where(condition)))
+        if not found:
+            _fail(f"no mailbox {mailbox!r} (give its id or email address; see GET /api/email-accounts)")
+        if len(found) > 1:
+            _fail(f"{mailbox!r} is a mailbox of {len(found)} workspaces: give its id")
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns) as bar:
+            bars: dict[str, TaskID] = {}
+
+            def progress(folder: str, done: int, total: int) -> None:
+                if folder not in bars:
+                    bars[folder] = bar.add_task(folder, total=total)
+                bar.update(bars[folder], completed=done, total=total)
+
+            try:
+                report = await sync_mailbox(
+                    database,
+                    found[0],
+                    settings,
+                    blobs=LocalBlobStore(settings.blob_dir),
+                    on_stored=enqueue_triage,
+                    progress=progress,
+                )
+            except (ImapError, MailboxUnavailable, OSError) as exc:
+                _fail(f"sync of {mailbox} failed: {exc}")
+        for folder in report.folders:
+            note = " (UIDVALIDITY changed: resynced)" if folder.resynced else ""
+            click.echo(
+                f"{folder.folder}: {folder.stored} new, {folder.duplicates} already stored, "
+                f"{folder.parse_errors} unparseable (kept raw){note}"
+            )
+    finally:
+        await database.dispose()
 
 
 def _not_yet(name: str, why: str) -> None:

@@ -64,6 +64,59 @@ class AiSettings(BaseModel):
     model: str = "gpt-4o-mini"
 
 
+class IngestSettings(BaseModel):
+    """Mail ingestion: IMAP sync, the blob store, batching."""
+
+    # An initial sync fetches this many days back, newest first.
+    initial_days: int = Field(default=30, ge=1)
+    # Messages fetched and stored per transaction.
+    batch_size: int = Field(default=200, ge=1, le=5000)
+    # Servers without IDLE are polled this often; IDLE is re-issued this often (RFC 2177: < 29 min).
+    poll_seconds: float = Field(default=60.0, gt=0)
+    idle_seconds: float = Field(default=600.0, gt=0)
+    # Reconnect backoff after a dropped connection: doubles up to the maximum.
+    backoff_initial_seconds: float = Field(default=1.0, gt=0)
+    backoff_max_seconds: float = Field(default=300.0, gt=0)
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    # Gmail mailboxes are synced this often by ``inbox ingest`` (pushes bring mail sooner).
+    gmail_poll_seconds: float = Field(default=300.0, gt=0)
+    # ``inbox ingest`` looks for added, removed or repaired mailboxes this often.
+    refresh_seconds: float = Field(default=30.0, gt=0)
+    # Attachments and raw messages; default ``<data_dir>/blobs``.
+    blob_dir: Path | None = None
+
+
+class GmailSettings(BaseModel):
+    """Gmail's REST API and Google's OAuth token endpoint.
+
+    Both base URLs are settings so tests (and proxies) can point them elsewhere.
+    """
+
+    api_base_url: str = "https://gmail.googleapis.com"
+    token_url: str = "https://oauth2.googleapis.com/token"  # noqa: S105 (a URL, not a secret)
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    # users.watch: the Pub/Sub topic Gmail publishes to.
+    pubsub_topic: str | None = None
+    # The secret in the push URL: POST /webhooks/gmail?token=<push_token>.
+    push_token: SecretStr | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+
+class WebhookSettings(BaseModel):
+    """Secrets of the mail providers that call ``/webhooks``."""
+
+    mailgun_signing_key: SecretStr | None = None
+    # The PEM (or base64 DER) public key of SendGrid's signed Event Webhook.
+    sendgrid_public_key: str | None = None
+    # SendGrid's Inbound Parse is not signed: a secret token in its URL authenticates it.
+    sendgrid_inbound_token: SecretStr | None = None
+    # Signed requests older (or newer) than this are refused; a token seen before is refused as a replay
+    # whatever its age. Mailgun retries a failed delivery for 8 hours with the signature it first sent,
+    # so the window covers that.
+    max_age_seconds: int = Field(default=9 * 3600, ge=1)
+
+
 class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -93,6 +146,9 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     ai: AiSettings = Field(default_factory=AiSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    gmail: GmailSettings = Field(default_factory=GmailSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @property
     def embedded(self) -> bool:
@@ -104,6 +160,10 @@ class Settings(BaseSettings):
             return self.database_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite+aiosqlite:///{(self.data_dir / 'inbox.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.ingest.blob_dir or self.data_dir / "blobs"
 
     @property
     def is_sqlite(self) -> bool:

@@ -144,3 +144,10 @@ ensure_node_deps() {
     npm ci --prefix "$NODE_INTEROP_DIR" --no-audit --no-fund --loglevel=error >/dev/null \
         || die "npm ci failed in tests/interop/better_auth"
 }
+
+# The IMAP tests start a private Dovecot with the project's configuration (tests/ingest/dovecot.py): only the
+# package is needed, with the dovecot and dovenull users it creates. A system instance it may start is left alone.
+ensure_dovecot() {
+    apt_install dovecot-imapd
+    [ -x /usr/sbin/dovecot ] || die "dovecot-imapd is installed but /usr/sbin/dovecot is missing"
+}

@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 def run_worker(settings: Settings, threads: int = 8) -> None:
     """Consume every queue of the broker until SIGINT/SIGTERM."""
     broker = install_broker(settings)
+    import workers.actors  # noqa: F401  (declares the actors on this broker)
+
     worker = dramatiq.Worker(broker, worker_threads=threads)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

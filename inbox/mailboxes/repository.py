@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.core.pagination import Page, Sort, SortField, paginate
 from inbox.core.repository import WorkspaceRepository
-from inbox.mailboxes.models import EmailAccount, MailboxProvider, MailboxStatus
+from inbox.mailboxes.models import EmailAccount, MailboxProvider, MailboxStatus, MailboxSyncState
 
 SORTS = {
     "email_address": SortField(EmailAccount.email_address),
@@ -52,6 +53,16 @@ class EmailAccountRepository(WorkspaceRepository[EmailAccount]):
             limit=limit,
             cursor=cursor,
         )
+
+    async def sync_states(self, email_account_id: uuid.UUID) -> Sequence[MailboxSyncState]:
+        """The sync progress of a mailbox the principal sees, one row per folder, by folder name."""
+        account = await self.get(email_account_id)
+        stmt = (
+            select(MailboxSyncState)
+            .where(MailboxSyncState.workspace_id == self.workspace_id, MailboxSyncState.email_account_id == account.id)
+            .order_by(MailboxSyncState.folder)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
 
     def conflict_message(self, exc: Any) -> str:
         return "a mailbox with this email_address already exists in the workspace"

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, SecretStr, StringConstraints, model_validator
 
 from inbox.core.schemas import Email, InputModel, OutputModel, ShortText
-from inbox.mailboxes.models import EmailAccount, MailboxProvider, MailboxStatus
+from inbox.mailboxes.models import EmailAccount, FolderSyncStatus, MailboxProvider, MailboxStatus
 
 
 def _no_nul_secret(value: SecretStr) -> SecretStr:
@@ -113,3 +113,16 @@ class EmailAccountOut(OutputModel):
         fields["has_password"] = data.encrypted_password is not None
         fields["has_oauth_tokens"] = data.encrypted_oauth_tokens is not None
         return fields
+
+
+class MailboxSyncStateOut(OutputModel):
+    """How far ingestion has read one folder (IMAP) or the mailbox's history (Gmail)."""
+
+    folder: str
+    uidvalidity: int | None
+    last_uid: int | None
+    highest_modseq: int | None
+    gmail_history_id: str | None
+    status: FolderSyncStatus
+    last_synced_at: datetime | None
+    last_error: str | None

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inbox.core.errors import InvalidInput
 from inbox.core.principal import Principal
 from inbox.core.secrets import SecretBox, UndecryptableSecret
-from inbox.mailboxes.models import EmailAccount, MailboxProvider
+from inbox.mailboxes.models import EmailAccount, MailboxProvider, MailboxStatus
 from inbox.mailboxes.repository import EmailAccountRepository, accounts_with_secrets
 from inbox.mailboxes.schemas import EmailAccountCreate, EmailAccountUpdate, OAuthTokensIn
 from inbox.users.ownership import check_owner
@@ -64,6 +64,11 @@ async def update_mailbox(
         ),
     )
     _set_credentials(account, data, box)
+    connection_fields = {"password", "oauth_tokens", "username", "imap_host", "imap_port", "imap_use_ssl"}
+    if account.status == MailboxStatus.ERROR and data.model_fields_set & connection_fields:
+        # New credentials or server: let ingestion try again (it puts the mailbox back in error if they fail).
+        account.status = MailboxStatus.ACTIVE
+        account.last_error = None
     _check_connection(account)
     await repository.flush()
     return account

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.core.principal import Role
 from inbox.core.secrets import SecretBox
-from inbox.mailboxes.models import EmailAccount, MailboxStatus
+from inbox.mailboxes.models import EmailAccount, FolderSyncStatus, MailboxStatus, MailboxSyncState
 from inbox.settings import Settings
 from tests.api.paging import walk_pages
 from tests.conftest import TEST_FERNET_KEYS
@@ -348,3 +348,94 @@ async def test_list_filters_sort_and_cursor(
     assert await listed(is_active="true", provider="imap") == sorted(
         a for a in addresses if a not in inactive and a not in gmail
     )
+
+
+async def test_sync_state_shows_each_folders_progress(
+    client: Client, team: dict[Role, Member], rival: dict[Role, Member], session: AsyncSession
+) -> None:
+    admin, manager, rep = team[Role.ADMIN], team[Role.MANAGER], team[Role.SALES_REP]
+    reps = await client.post(
+        "/api/email-accounts", json=imap_box("rep@example.com", user_id=str(rep.user.id)), headers=admin.headers
+    )
+    managers = await client.post(
+        "/api/email-accounts",
+        json={"email_address": "manager@example.com", "provider": "gmail", "user_id": str(manager.user.id)},
+        headers=admin.headers,
+    )
+    fresh = await client.post("/api/email-accounts", json=imap_box("fresh@example.com"), headers=admin.headers)
+    assert {reps.status_code, managers.status_code, fresh.status_code} == {201}
+    synced = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    workspace_id = admin.workspace_id
+    session.add_all(
+        [
+            MailboxSyncState(
+                workspace_id=workspace_id,
+                email_account_id=uuid.UUID(reps.json()["id"]),
+                folder="Sent",
+                uidvalidity=7,
+                status=FolderSyncStatus.ERROR,
+                last_error="SELECT failed: NO [NONEXISTENT]",
+            ),
+            MailboxSyncState(
+                workspace_id=workspace_id,
+                email_account_id=uuid.UUID(reps.json()["id"]),
+                folder="INBOX",
+                uidvalidity=1_700_000_000,
+                last_uid=4_200_000_000,
+                highest_modseq=9_000_000_000,
+                status=FolderSyncStatus.POLL,
+                last_synced_at=synced,
+            ),
+            MailboxSyncState(
+                workspace_id=workspace_id,
+                email_account_id=uuid.UUID(managers.json()["id"]),
+                folder="gmail",
+                gmail_history_id="123456789012",
+                status=FolderSyncStatus.POLL,
+                last_synced_at=synced,
+            ),
+        ]
+    )
+    await session.commit()
+
+    url = f"/api/email-accounts/{reps.json()['id']}/sync-state"
+    response = await client.get(url, headers=admin.headers)
+    assert response.status_code == 200, response.text
+    assert response.json() == [
+        {
+            "folder": "INBOX",
+            "uidvalidity": 1_700_000_000,
+            "last_uid": 4_200_000_000,
+            "highest_modseq": 9_000_000_000,
+            "gmail_history_id": None,
+            "status": "poll",
+            "last_synced_at": "2026-11-02T09:30:00Z",
+            "last_error": None,
+        },
+        {
+            "folder": "Sent",
+            "uidvalidity": 7,
+            "last_uid": None,
+            "highest_modseq": None,
+            "gmail_history_id": None,
+            "status": "error",
+            "last_synced_at": None,
+            "last_error": "SELECT failed: NO [NONEXISTENT]",
+        },
+    ]
+    gmail = (await client.get(f"/api/email-accounts/{managers.json()['id']}/sync-state", headers=admin.headers)).json()
+    assert [(state["folder"], state["gmail_history_id"]) for state in gmail] == [("gmail", "123456789012")]
+    never_synced = await client.get(f"/api/email-accounts/{fresh.json()['id']}/sync-state", headers=admin.headers)
+    assert never_synced.status_code == 200
+    assert never_synced.json() == []
+
+    # Readable by whoever sees the mailbox, like the mailbox itself.
+    assert (await client.get(url, headers=manager.headers)).json() == response.json()
+    assert (await client.get(url, headers=rep.headers)).json() == response.json()
+    managers_url = f"/api/email-accounts/{managers.json()['id']}/sync-state"
+    assert (await client.get(managers_url, headers=rep.headers)).status_code == 404
+    assert (await client.get(url, headers=rival[Role.ADMIN].headers)).status_code == 404
+    assert (
+        await client.get(f"/api/email-accounts/{uuid.uuid4()}/sync-state", headers=admin.headers)
+    ).status_code == 404
+    assert (await client.get(url)).status_code == 401

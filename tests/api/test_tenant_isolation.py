@@ -5,11 +5,12 @@ covered without editing this file. A route whose path names a record
 (``{..._id}``) needs an entry in ``RESOURCES`` saying how to make one; without
 it ``test_every_record_parameter_has_a_resource`` fails.
 
-The sweep: both workspaces get one record of every resource through the API;
-then the rival's admin and sales rep call every route with the team's ids in
-the path. Naming another workspace's record must look exactly like naming a
-record that does not exist (404), change nothing, and no answer to the rival
-may carry any of the team's ids or addresses.
+The sweep: both workspaces get one record of every resource through the API
+(mail, which has no create route, through the ingestion store into the
+workspace's mailbox); then the rival's admin and sales rep call every route
+with the team's ids in the path. Naming another workspace's record must look
+exactly like naming a record that does not exist (404), change nothing, and no
+answer to the rival may carry any of the team's ids or addresses.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -28,15 +30,31 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.auth.crypto import generate_session_token, session_cookie_name, sign_cookie_value
+from inbox.core.db import Database
 from inbox.core.principal import Role
+from inbox.ingest.blobs import LocalBlobStore
+from inbox.ingest.store import ingest_messages
+from inbox.ingest.types import IncomingMessage
+from inbox.mailboxes.models import EmailAccount
 from inbox.settings import Settings
+from inbox.threads.models import Email, EmailAttachment
 from tests.factories import Member, make_member
 
 Client = AsyncTestClient[Litestar]
 Refs = dict[str, str]  # path parameter name -> the id of one record it can name
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """The records that ingesting one message with an attachment makes."""
+
+    thread_id: str
+    email_id: str
+    attachment_id: str
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,8 @@ class Resource:
     existing: Callable[[dict[Role, Member]], str] | None = None
     # The same record under another name (a lead is a contact).
     alias_of: str | None = None
+    # Made by ingestion, not by the API: mail from the contact into the mailbox (see ``ingest_mail``).
+    ingested: Callable[[Ingested], str] | None = None
 
 
 # In dependency order: a record may refer to the ones above it.
@@ -139,6 +159,9 @@ RESOURCES: tuple[Resource, ...] = (
         },
         update={"display_name": "Renamed by a stranger"},
     ),
+    Resource("thread_id", "/api/threads", ingested=lambda mail: mail.thread_id, update={"status": "closed"}),
+    Resource("email_id", "/api/emails", ingested=lambda mail: mail.email_id, update={"inbox_status": "archived"}),
+    Resource("attachment_id", "/api/emails/{email_id}/attachments", ingested=lambda mail: mail.attachment_id),
     Resource(
         "template_id",
         "/api/templates",
@@ -265,7 +288,9 @@ def endpoints(app: Litestar) -> list[Endpoint]:
         if isinstance(route, HTTPRoute)
         for handler in route.route_handlers
         for method in handler.http_methods
-        if method not in ("OPTIONS", "HEAD")
+        # Provider webhooks are authenticated by the provider's signature or token, never by a session, and
+        # take their workspace from the stored mail they match: tests/api/test_*_webhook*.py cover them.
+        if method not in ("OPTIONS", "HEAD") and not route.path_format.startswith("/webhooks/")
     ]
     order = {"GET": 0, "POST": 1, "PUT": 1, "PATCH": 1, "DELETE": 2}
     return sorted(found, key=lambda e: (e.is_auth, order.get(e.method, 1), e.path, e.method))
@@ -319,12 +344,19 @@ async def seed(client: Client, app: Litestar, members: dict[Role, Member], tag: 
     routes = {(e.method, e.path) for e in endpoints(app)}
     refs: Refs = {}
     emails = {member.user.email for member in members.values()}
+    mail: Ingested | None = None
     for resource in RESOURCES:
         if resource.existing is not None:
             refs[resource.param] = resource.existing(members)
         elif resource.alias_of is not None:
             if resource.alias_of in refs:
                 refs[resource.param] = refs[resource.alias_of]
+        elif resource.ingested is not None:
+            make_contact = BY_PARAM["contact_id"].create
+            if mail is None and make_contact is not None and "email_account_id" in refs:
+                mail = await ingest_mail(app, refs["email_account_id"], make_contact(refs, tag)["email"], tag)
+            if mail is not None:
+                refs[resource.param] = resource.ingested(mail)
         elif resource.create is not None and ("POST", resource.collection) in routes:
             body = _without_none(resource.create(refs, tag))
             created = await client.post(resource.collection, json=body, headers=members[Role.ADMIN].headers)
@@ -334,6 +366,28 @@ async def seed(client: Client, app: Litestar, members: dict[Role, Member], tag: 
             refs[resource.param] = created.json()["id"]
             emails |= set(_EMAIL.findall(json.dumps(body).lower()))
     return Tenant(members=members, refs=refs, emails=emails)
+
+
+async def ingest_mail(app: Litestar, mailbox_id: str, sender: str, tag: str) -> Ingested:
+    """A message with an attachment from ``sender`` into the mailbox, stored by the real ingestion store."""
+    database: Database = app.state.database
+    settings: Settings = app.state.settings
+    message = EmailMessage()
+    message["From"] = f"Carla Contact <{sender}>"
+    message["Subject"] = f"Pricing for {tag}"
+    message["Message-ID"] = f"<pricing.{tag}@example.com>"
+    message.set_content(f"What does the team plan cost for {tag}?")
+    message.add_attachment(f"terms of {tag}".encode(), maintype="application", subtype="pdf", filename="terms.pdf")
+    async with database.transaction() as session:
+        mailbox = await session.get(EmailAccount, uuid.UUID(mailbox_id))
+        assert mailbox is not None
+        message["To"] = mailbox.email_address
+        blobs = LocalBlobStore(settings.blob_dir)
+        result = await ingest_messages(session, mailbox, [IncomingMessage(raw=message.as_bytes())], blobs=blobs)
+        (email_id,) = result.stored
+        thread_id = await session.scalar(select(Email.thread_id).where(Email.id == email_id))
+        attachment_id = await session.scalar(select(EmailAttachment.id).where(EmailAttachment.email_id == email_id))
+    return Ingested(thread_id=str(thread_id), email_id=str(email_id), attachment_id=str(attachment_id))
 
 
 def item_reader(app: Litestar, param: str) -> Endpoint | None:

@@ -1,0 +1,1 @@
+"""Endpoints the mail providers call: Gmail push, Mailgun, SendGrid."""
