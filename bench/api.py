@@ -90,6 +90,7 @@ KINDS = ("leads_hot", "leads_hot_deep", "contacts_search")
 CONTROL_KIND = "health"
 DEEP_PAGES = 50
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+REDIS = "redis://127.0.0.1:6379/0"
 
 
 # The load's clock: uvloop's loop.time() counts whole milliseconds.
@@ -289,12 +290,17 @@ def free_port() -> int:
         return port
 
 
-def start_server(url: str, port: int, workers: int, pool_size: int, data_dir: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    url: str, port: int, workers: int, pool_size: int, data_dir: Path, redis_url: str = REDIS
+) -> subprocess.Popen[bytes]:
+    """The API as production runs it: with a Redis broker its process only enqueues (nothing does
+    in this load), where without one it would also run the embedded worker and IMAP ingestion."""
     env = {
         **os.environ,
         "INBOX_ENVIRONMENT": "production",
         "INBOX_DATABASE_URL": url,
         "INBOX_DATABASE_POOL_SIZE": str(pool_size),
+        "INBOX_REDIS_URL": redis_url,
         "INBOX_DATA_DIR": str(data_dir),
         "INBOX_AUTH__SECRET": generate_id(48),
         "INBOX_AUTH__BASE_URL": f"http://127.0.0.1:{port}",
@@ -637,6 +643,7 @@ def main(argv: list[str] | None = None) -> int:
         help="raw: a minimal keep-alive HTTP/1.1 sender (little client CPU); httpx: httpx.AsyncClient",
     )
     parser.add_argument("--postgres", default=POSTGRES_ADMIN, help="a database to connect to as admin")
+    parser.add_argument("--redis", default=REDIS, help="the server's broker (INBOX_REDIS_URL), as in production")
     parser.add_argument(
         "--kinds",
         default=",".join(KINDS),
@@ -670,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         with tempfile.TemporaryDirectory(prefix="inbox-bench-") as data_dir:
-            server = start_server(asyncpg_url, port, args.workers, args.pool_size, Path(data_dir))
+            server = start_server(asyncpg_url, port, args.workers, args.pool_size, Path(data_dir), args.redis)
             wait_healthy(base_url, server)
             log(f"server up on {base_url} ({args.workers} worker(s)); following {DEEP_PAGES} pages of hot leads")
             plan = LoadPlan(
