@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -77,6 +78,8 @@ class SyncReport:
 
 # Batches smaller than this are parsed in-process: shipping them to another process costs more.
 _POOL_THRESHOLD = 16
+# Longest IDLE spell before the folder's UIDNEXT is looked at again (see run_mailbox).
+IDLE_RECHECK_SECONDS = 10.0
 _POOL_WORKERS = max(1, min(4, os.cpu_count() or 1))
 _pool: ProcessPoolExecutor | None = None
 
@@ -452,6 +455,7 @@ async def run_mailbox(
             backoff = ingest.backoff_initial_seconds
             folders = await imap.call(connection.find_folders)
             synced = {folder.folder: folder for folder in report.folders}
+            full_pass_at = time.monotonic()
             while not stop.is_set():
                 if connection.has_idle:
                     status = await imap.call(connection.select, folders.inbox)
@@ -459,10 +463,17 @@ async def run_mailbox(
                     # Mail that came in after the last pass's SELECT is not announced by IDLE: sync it now.
                     arrived = last is None or (status.uidvalidity, status.uidnext) != (last.uidvalidity, last.uidnext)
                     if not arrived:
-                        arrived = await imap.call(connection.idle_wait, ingest.idle_seconds, stop)
+                        # IDLE in short spells: each ends with a SELECT that sees UIDNEXT, so a wake-up
+                        # the server failed to send costs at most one spell.
+                        spell = min(ingest.idle_seconds, IDLE_RECHECK_SECONDS)
+                        arrived = await imap.call(connection.idle_wait, spell, stop)
                     if stop.is_set():
                         break
+                    if not arrived and time.monotonic() - full_pass_at < ingest.idle_seconds:
+                        continue
                     folder_names = [folders.inbox] if arrived else [folders.inbox, folders.sent]
+                    if not arrived:
+                        full_pass_at = time.monotonic()
                 else:
                     await _sleep_unless_stopped(stop, ingest.poll_seconds)
                     folder_names = [folders.inbox, folders.sent]

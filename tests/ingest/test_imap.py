@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -361,12 +361,21 @@ def test_legacy_server_without_idle_is_polled_with_noop(dovecot: DovecotServer, 
 # --- broken connections --------------------------------------------------------------------------------------
 
 
+def _until_it_fails(call: Callable[[], object], *, seconds: float) -> None:
+    """Repeat ``call`` until it raises (the exception propagates) or ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        call()
+        time.sleep(0.05)
+
+
 def test_kicked_connection_raises_connection_error(dovecot: DovecotServer, imap_user: ImapUser) -> None:
     with logged_in(imap_user) as connection:
         connection.select("INBOX")
         dovecot.kick(imap_user)
+        # The kick reaches the session's process a moment later: until then commands may still succeed.
         with pytest.raises(ImapConnectionError):
-            connection.uids_after(0)
+            _until_it_fails(lambda: connection.uids_after(0), seconds=10)
         with pytest.raises(ImapConnectionError, match="closed"):
             connection.noop()
 
