@@ -19,7 +19,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -29,7 +29,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.contacts.models import Contact
-from inbox.core.db import utcnow
 from inbox.ingest.types import BounceKind
 from inbox.threads.models import DeliveryStatus, Direction, Email, EmailEvent, EmailEventType
 
@@ -287,7 +286,7 @@ async def _apply(
         if contact_id is None:
             continue
         if event.event_type is EmailEventType.BOUNCED and event.bounce_kind == BounceKind.HARD:
-            await _mark_bounced(session, contact_id, event.occurred_at)
+            await mark_bounced(session, [contact_id], event.occurred_at)
         elif event.event_type in (EmailEventType.UNSUBSCRIBED, EmailEventType.SPAM_COMPLAINT):
             # A spam complaint is the strongest "stop mailing me" there is.
             await _mark_unsubscribed(session, contact_id, event.occurred_at)
@@ -325,10 +324,16 @@ async def _update_email(session: AsyncSession, email_id: uuid.UUID, change: _Ema
         )
 
 
-async def _mark_bounced(session: AsyncSession, contact_id: uuid.UUID, at: datetime) -> None:
+async def mark_bounced(session: AsyncSession, contact_ids: Collection[uuid.UUID], at: datetime) -> None:
+    """Mark contacts hard-bounced (one statement for many); the first bounce's time is kept.
+
+    Only a hard bounce (5.x.x, the address does not exist) should come here: a soft bounce (4.x.x) is
+    transient and a policy block (5.7.x) is about our sending, not the address."""
+    if not contact_ids:
+        return
     await session.execute(
         sa.update(Contact)
-        .where(Contact.id == contact_id, Contact.bounced.is_(False))
+        .where(Contact.id.in_(set(contact_ids)), Contact.bounced.is_(False))
         .values(bounced=True, bounced_at=at)
         .execution_options(synchronize_session=False)
     )
@@ -341,26 +346,3 @@ async def _mark_unsubscribed(session: AsyncSession, contact_id: uuid.UUID, at: d
         .values(unsubscribed=True, unsubscribed_at=at)
         .execution_options(synchronize_session=False)
     )
-
-
-async def mark_contact_bounced(
-    session: AsyncSession,
-    workspace_id: uuid.UUID,
-    address: str,
-    *,
-    kind: BounceKind,
-    at: datetime | None = None,
-) -> uuid.UUID | None:
-    """Record that mail to ``address`` bounced; returns the workspace's contact with that address, if any.
-
-    Only a hard bounce (5.x.x, the address does not exist) marks the contact
-    ``bounced``: a soft bounce (4.x.x) is transient and a policy block (5.7.x)
-    is about our sending, not the address, so both leave the contact mailable.
-    The first bounce's time is kept.
-    """
-    contact_id: uuid.UUID | None = await session.scalar(
-        sa.select(Contact.id).where(Contact.workspace_id == workspace_id, Contact.email == address.strip().lower())
-    )
-    if contact_id is not None and kind == BounceKind.HARD:
-        await _mark_bounced(session, contact_id, at or utcnow())
-    return contact_id

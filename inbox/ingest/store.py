@@ -32,6 +32,7 @@ from inbox.contacts.models import Contact
 from inbox.core.db import utcnow
 from inbox.ingest import leads, threading
 from inbox.ingest.blobs import BlobStore
+from inbox.ingest.events import mark_bounced
 from inbox.ingest.parser import parse_message
 from inbox.ingest.types import BounceKind, IncomingMessage, ParsedMessage
 from inbox.mailboxes.models import EmailAccount
@@ -347,10 +348,11 @@ async def _resolve_threads(
         by_message[item.message_id] = thread_id
 
     by_subject = await _threads_by_subject(session, account, unlinked, contacts)
+    subjects = {item.message_id: threading.normalize_subject(item.parsed.subject) for item in unlinked}
     for item in unlinked:
         key = keys[item.message_id]
         item.thread_id = by_subject.get(item.message_id) or _new_thread(new_threads, account, item, key, contacts)
-        subject = threading.normalize_subject(item.parsed.subject)
+        subject = subjects[item.message_id]
         contact = contacts.get(item.contact_address or "")
         if subject and contact:  # later mail in this batch with the same subject and contact joins it
             for other in unlinked:
@@ -358,7 +360,7 @@ async def _resolve_threads(
                     other.thread_id is None
                     and other.message_id not in by_subject
                     and contacts.get(other.contact_address or "") is contact
-                    and threading.normalize_subject(other.parsed.subject) == subject
+                    and subjects[other.message_id] == subject
                     and abs(other.at - item.at) <= threading.SUBJECT_WINDOW
                 ):
                     by_subject[other.message_id] = item.thread_id
@@ -645,13 +647,7 @@ async def _apply_bounces(
             .execution_options(synchronize_session=False)
         )
     if hard_contacts:
-        now = utcnow()
-        await session.execute(
-            sa.update(Contact)
-            .where(Contact.id.in_(hard_contacts), Contact.bounced.is_(False))
-            .values(bounced=True, bounced_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        await mark_bounced(session, hard_contacts, utcnow())
         await session.execute(
             sa.update(SequenceEnrollment)
             .where(

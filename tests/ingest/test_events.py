@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.contacts.models import Contact
 from inbox.core.principal import Role
-from inbox.ingest.events import ProviderEvent, RecordedEvents, mark_contact_bounced, record_events
+from inbox.ingest.events import ProviderEvent, RecordedEvents, mark_bounced, record_events
 from inbox.ingest.types import BounceKind
 from inbox.ingest.webhooks import MalformedPayload, bounce_kind, parse_mailgun_event, parse_sendgrid_events
 from inbox.threads.models import DeliveryStatus, Direction, Email, EmailEvent, EmailEventType
@@ -298,23 +298,13 @@ async def test_provider_data_is_kept_and_hostile_values_are_made_storable(sessio
     assert row.url is not None and "\x00" not in row.url and len(row.url) == 2000
 
 
-async def test_mark_contact_bounced(session: AsyncSession, sent: Sent) -> None:
-    workspace_id = sent.email.workspace_id
-    policy = await mark_contact_bounced(session, workspace_id, sent.contact.email.upper(), kind=BounceKind.POLICY)
-    assert policy == sent.contact.id
-    assert (await reload(session, sent))[1].bounced is False
-
-    hard = await mark_contact_bounced(session, workspace_id, f" {sent.contact.email} ", kind=BounceKind.HARD, at=AT)
-    later = await mark_contact_bounced(
-        session, workspace_id, sent.contact.email, kind=BounceKind.HARD, at=AT + timedelta(days=1)
-    )
+async def test_mark_bounced_keeps_the_first_bounce_time(session: AsyncSession, sent: Sent) -> None:
+    await mark_bounced(session, [sent.contact.id], AT)
+    await mark_bounced(session, [sent.contact.id], AT + timedelta(days=1))
+    await mark_bounced(session, [], AT)  # nothing to mark: no statement, no error
     await session.commit()
-    assert hard == later == sent.contact.id
     contact = (await reload(session, sent))[1]
     assert contact.bounced is True and contact.bounced_at == AT  # the first bounce's time is kept
-
-    assert await mark_contact_bounced(session, workspace_id, "nobody@nowhere.example", kind=BounceKind.HARD) is None
-    assert await mark_contact_bounced(session, uuid.uuid4(), sent.contact.email, kind=BounceKind.HARD) is None
 
 
 # --- Normalising provider payloads -----------------------------------------------------------------

@@ -434,17 +434,33 @@ async def test_a_reply_to_a_sequence_email_marks_the_enrollment_replied(
     assert enrollment.status == EnrollmentStatus.REPLIED
 
 
-async def test_a_soft_bounce_is_recorded_as_deferred_and_leaves_the_contact_mailable(
-    session: AsyncSession, mailbox: EmailAccount, blobs: LocalBlobStore
+@pytest.mark.parametrize(
+    ("action", "status", "event_type", "kind"),
+    [
+        (b"delayed", b"4.2.2", EmailEventType.DEFERRED, "soft"),
+        (b"failed", b"5.7.1", EmailEventType.BOUNCED, "policy"),
+    ],
+    ids=["soft", "policy"],
+)
+async def test_soft_and_policy_bounces_are_recorded_and_leave_the_contact_mailable(
+    session: AsyncSession,
+    mailbox: EmailAccount,
+    blobs: LocalBlobStore,
+    action: bytes,
+    status: bytes,
+    event_type: EmailEventType,
+    kind: str,
 ) -> None:
     busy = Contact(workspace_id=mailbox.workspace_id, email="gone@acme-corp.example")
     session.add(busy)
     await session.flush()
-    soft = DSN.replace(b"Action: failed", b"Action: delayed").replace(b"5.1.1", b"4.2.2").replace(b"dsn-1@", b"dsn-2@")
-    result = await ingest_messages(session, mailbox, [IncomingMessage(raw=soft)], blobs=blobs)
+    report = (
+        DSN.replace(b"Action: failed", b"Action: " + action).replace(b"5.1.1", status).replace(b"dsn-1@", b"dsn-2@")
+    )
+    result = await ingest_messages(session, mailbox, [IncomingMessage(raw=report)], blobs=blobs)
     assert result.bounces == 1
     await session.refresh(busy)
     assert busy.bounced is False
     (event,) = await session.scalars(sa.select(EmailEvent).where(EmailEvent.contact_id == busy.id))
-    assert event.event_type == EmailEventType.DEFERRED
-    assert event.data["kind"] == "soft"
+    assert event.event_type == event_type
+    assert event.data["kind"] == kind
