@@ -13,8 +13,11 @@ import hashlib
 import os
 import re
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
+
+from inbox.ingest.types import ParsedMessage
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 
@@ -66,3 +69,20 @@ class LocalBlobStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).exists()
+
+
+def put_blobs(raw: bytes, parsed: ParsedMessage, blobs: BlobStore) -> ParsedMessage:
+    """Write the raw message and the attachments to the blob store; the result carries keys, not bytes.
+
+    Done where the message was parsed (a parser process, for big batches), so
+    the bytes never travel back to the process that writes the rows.
+    """
+    if parsed.raw_storage_key is None:
+        parsed.raw_storage_key = blobs.put(raw)
+    parsed.attachments = [
+        attachment
+        if attachment.storage_key is not None
+        else replace(attachment, content=b"", storage_key=blobs.put(attachment.content), stored_size=attachment.size)
+        for attachment in parsed.attachments
+    ]
+    return parsed

@@ -19,25 +19,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import os
 import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
 from inbox.core.db import Database, utcnow
 from inbox.core.secrets import SecretBox
-from inbox.ingest.blobs import BlobStore, LocalBlobStore
+from inbox.ingest.blobs import BlobStore
 from inbox.ingest.imap import ImapAuthError, ImapConnection, ImapConnectionError, ImapError
-from inbox.ingest.parser import parse_message
-from inbox.ingest.store import IngestResult, ingest_parsed, put_blobs
+from inbox.ingest.parse_pool import parse_all
+from inbox.ingest.store import IngestResult, ingest_parsed
 from inbox.ingest.types import IncomingMessage, ParsedMessage
 from inbox.mailboxes.models import EmailAccount, FolderSyncStatus, MailboxProvider, MailboxStatus, MailboxSyncState
 from inbox.mailboxes.service import mailbox_oauth_tokens, mailbox_password
@@ -76,56 +73,8 @@ class SyncReport:
         return sum(folder.stored for folder in self.folders)
 
 
-# Batches smaller than this are parsed in-process: shipping them to another process costs more.
-_POOL_THRESHOLD = 16
 # Longest IDLE spell before the folder's UIDNEXT is looked at again (see run_mailbox).
 IDLE_RECHECK_SECONDS = 10.0
-_POOL_WORKERS = max(1, min(4, os.cpu_count() or 1))
-_pool: ProcessPoolExecutor | None = None
-
-
-def _parser_pool() -> ProcessPoolExecutor:
-    """The processes that parse fetched mail, so parsing (CPU-bound) runs beside storing."""
-    global _pool
-    if _pool is None:
-        _pool = ProcessPoolExecutor(max_workers=_POOL_WORKERS, mp_context=multiprocessing.get_context("forkserver"))
-    return _pool
-
-
-def shutdown_parser_pool() -> None:
-    """Stop the parser processes (they start again on the next big batch)."""
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=True)
-        _pool = None
-
-
-def _parse_chunk(raws: list[bytes], blob_root: Path | None = None) -> list[ParsedMessage]:
-    """Parse messages and, given the blob store's folder, store their bytes there too."""
-    if blob_root is None:
-        return [parse_message(raw) for raw in raws]
-    blobs = LocalBlobStore(blob_root)
-    return [put_blobs(raw, parse_message(raw), blobs) for raw in raws]
-
-
-async def parse_all(raws: list[bytes], blobs: BlobStore | None = None) -> list[ParsedMessage]:
-    """Parse a batch, split over the parser processes when it is big enough to be worth it.
-
-    With a local blob store the parser processes also write the raw messages
-    and attachments, so only keys come back.
-    """
-    if len(raws) < _POOL_THRESHOLD:
-        return _parse_chunk(raws)
-    pool = _parser_pool()
-    loop = asyncio.get_running_loop()
-    parts = max(1, min(_POOL_WORKERS, len(raws) // _POOL_THRESHOLD))
-    chunks = [raws[n::parts] for n in range(parts)]
-    root = blobs.root if isinstance(blobs, LocalBlobStore) else None
-    results = await asyncio.gather(*(loop.run_in_executor(pool, _parse_chunk, chunk, root) for chunk in chunks))
-    parsed: list[ParsedMessage] = [None] * len(raws)  # type: ignore[list-item]
-    for n, chunk_result in enumerate(results):
-        parsed[n::parts] = chunk_result
-    return parsed
 
 
 class MailboxUnavailable(Exception):

@@ -339,6 +339,10 @@ def _fill_headers(message: Message, parsed: ParsedMessage) -> None:
 
 
 def _filename(part: Message) -> str | None:
+    # get_filename() reads the "filename" parameter, then "name": skip its parameter parsing (a third of a
+    # message's walk) for the parts that name neither, as most do.
+    if not any("name" in str(part.get(header, "")).lower() for header in ("Content-Disposition", "Content-Type")):
+        return None
     raw = part.get_filename()
     name = decode_header_text(raw if isinstance(raw, str) else None)
     if name is None:
