@@ -6,6 +6,7 @@ from litestar.types import ControllerRouterHandler
 
 from api.accounts import AccountController
 from api.activities import ActivityController
+from api.ai import MetricsController, TriageController
 from api.auth import AuthController
 from api.contacts import ContactController
 from api.email_accounts import EmailAccountController
@@ -33,6 +34,8 @@ API_HANDLERS: list[ControllerRouterHandler] = [
     TemplateController,
     ThreadController,
     EmailController,
+    TriageController,
+    MetricsController,
 ]
 
 # Mounted at the root (web pages, webhooks).

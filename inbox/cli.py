@@ -126,25 +126,74 @@ def worker(threads: int) -> None:
 
 @main.command()
 def scheduler() -> None:
-    """Run the periodic ticks (due sequence steps, sweeper, polling, metrics)."""
-    _not_yet("scheduler", "the ticks arrive with the sequence and ingestion issues")
+    """Run the periodic ticks (the triage sweeper; sequence steps and metrics join it)."""
+    from api.app import configure_logging
+
+    settings = get_settings()
+    if settings.redis_url is None:
+        _fail("inbox scheduler needs INBOX_REDIS_URL; the embedded `inbox serve` runs its ticks in-process")
+    configure_logging()
+    asyncio.run(_scheduler(settings, _stop_on_signal()))
+
+
+def _stop_on_signal() -> threading.Event:
+    """An event that SIGINT or SIGTERM sets: long-running commands finish their work and return."""
+    import signal
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+async def _scheduler(settings: Settings, stop: threading.Event) -> None:
+    from inbox.core.db import Database
+    from workers.broker import install_broker
+    from workers.scheduler import run_scheduler
+
+    install_broker(settings)
+    database = Database(settings.resolved_database_url, pool_size=2)
+    try:
+        await run_scheduler(database, settings, stop)
+    finally:
+        await database.dispose()
+
+
+@main.command(name="eval")
+@click.argument("dataset", type=click.Path(dir_okay=False))
+@click.option("--provider", type=click.Choice(["offline", "openai"]), default="offline", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True)
+@click.option("--price-in", type=float, default=None, help="USD per million input tokens (default: settings)")
+@click.option("--price-out", type=float, default=None, help="USD per million output tokens (default: settings)")
+def evaluate(
+    dataset: str,
+    provider: str,
+    as_json: bool,
+    concurrency: int,
+    price_in: float | None,
+    price_out: float | None,
+) -> None:
+    """Score a triage provider on a labelled JSONL set: accuracy, macro-F1, confusion, latency, cost."""
+    from ai.evaluation import main as run
+
+    argv = [dataset, "--provider", provider, "--concurrency", str(concurrency)]
+    argv += ["--json"] if as_json else []
+    argv += ["--price-in", str(price_in)] if price_in is not None else []
+    argv += ["--price-out", str(price_out)] if price_out is not None else []
+    sys.exit(run(argv))
 
 
 @main.command()
 def ingest() -> None:
     """Hold the IMAP IDLE connections of every active mailbox (Ctrl-C stops)."""
-    import signal
-
     from api.app import configure_logging
 
     settings = get_settings()
     configure_logging()
     if settings.embedded:
         _migrate(settings)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    asyncio.run(_ingest(settings, stop))
+    asyncio.run(_ingest(settings, _stop_on_signal()))
 
 
 async def _ingest(settings: Settings, stop: threading.Event) -> None:
@@ -229,11 +278,6 @@ async def _sync(settings: Settings, mailbox: str) -> None:
             )
     finally:
         await database.dispose()
-
-
-def _not_yet(name: str, why: str) -> None:
-    click.secho(f"inbox {name}: nothing to run yet ({why}).", fg="yellow", err=True)
-    sys.exit(3)
 
 
 if __name__ == "__main__":  # pragma: no cover

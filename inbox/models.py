@@ -12,7 +12,7 @@ from inbox.activities.models import Activity, ActivityType
 from inbox.auth.models import AuthAccount, AuthSession, AuthUser, Verification
 from inbox.contacts.models import Contact, ContactStatus, Temperature, leads
 from inbox.core.db import Base
-from inbox.insights.models import AiInsight, InsightType
+from inbox.insights.models import AiInsight, AiUsage, InsightType
 from inbox.mailboxes.models import EmailAccount, FolderSyncStatus, MailboxProvider, MailboxStatus, MailboxSyncState
 from inbox.metrics.models import PerformanceMetric
 from inbox.sequences.models import (
@@ -50,6 +50,7 @@ __all__ = [
     "Activity",
     "ActivityType",
     "AiInsight",
+    "AiUsage",
     "AuthAccount",
     "AuthSession",
     "AuthUser",

@@ -58,10 +58,34 @@ class SmtpSettings(BaseModel):
 
 
 class AiSettings(BaseModel):
+    """AI triage: which provider reads the mail, and how hard to try."""
+
     provider: Literal["offline", "openai"] = "offline"
+    # Any OpenAI-compatible endpoint: OpenAI, Azure, vLLM, Ollama, llama.cpp.
     base_url: str | None = None
     api_key: SecretStr | None = None
     model: str = "gpt-4o-mini"
+    prompt_version: str = "triage.v1"
+    # "json_schema" asks for structured output; "json_object" is for servers without it.
+    response_format: Literal["json_schema", "json_object"] = "json_schema"
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=3, ge=0)
+    backoff_seconds: float = Field(default=0.5, ge=0)
+    max_retry_after_seconds: float = Field(default=30.0, ge=0)
+    # The circuit opens after this many failed emails in a row and stays open this long,
+    # during which the offline provider answers (and says so in the insight).
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_reset_seconds: float = Field(default=60.0, gt=0)
+    # Prompt budget: the thread history is trimmed to fit.
+    history_token_budget: int = Field(default=500, ge=0)
+    max_output_tokens: int = Field(default=700, ge=64)
+    # Per workspace and UTC day; past it, the offline provider answers. 0 = no limit.
+    daily_token_budget: int = Field(default=2_000_000, ge=0)
+    # USD per million tokens, for the usage report.
+    price_in_per_million: float = Field(default=0.15, ge=0)
+    price_out_per_million: float = Field(default=0.60, ge=0)
+    # The sweeper re-enqueues inbound mail left untriaged this long.
+    sweep_after_seconds: float = Field(default=120.0, ge=0)
 
 
 class IngestSettings(BaseModel):

@@ -116,3 +116,49 @@ def test_demo_seed_is_idempotent_and_its_password_verifies(tmp_path: Path) -> No
         return users, contacts, stored is not None and verify_password(stored, password)
 
     assert asyncio.run(counts()) == (3, 36, True)
+
+
+def test_eval_scores_a_labelled_set_and_refuses_a_missing_or_broken_one(tmp_path: Path) -> None:
+    records = [
+        {
+            "id": "t-1",
+            "from": "Ana Ruiz <ana@acme.example>",
+            "to": "rep@ourco.example",
+            "subject": "Re: intro",
+            "date": "2026-10-14T09:12:00Z",
+            "headers": {},
+            "body": "Please remove me from your mailing list.",
+            "outbound_context": "Cold intro",
+            "labels": {
+                "intent": "unsubscribe",
+                "sentiment": "negative",
+                "urgency": "low",
+                "temperature": "cold",
+                "needs_reply": False,
+                "return_date": None,
+                "referral_email": None,
+            },
+        }
+    ]
+    dataset = tmp_path / "set.jsonl"
+    dataset.write_text("".join(json.dumps(record) + "\n" for record in records))
+    env = {"INBOX_DATA_DIR": str(tmp_path)}
+
+    scored = run_cli("eval", str(dataset), "--provider", "offline", "--json", env=env)
+    assert scored.returncode == 0, scored.stderr
+    report = json.loads(scored.stdout)
+    assert report["emails"] == 1
+    assert report["accuracy"]["intent"] == 1.0
+    assert report["requests_per_email"] == 0
+
+    table = run_cli("eval", str(dataset), env=env)
+    assert table.returncode == 0
+    assert "macro-F1" in table.stdout
+
+    missing = run_cli("eval", str(tmp_path / "nope.jsonl"), env=env)
+    assert missing.returncode != 0
+    assert "nope.jsonl" in missing.stderr
+    dataset.write_text('{"id": "broken"\n')
+    broken = run_cli("eval", str(dataset), env=env)
+    assert broken.returncode == 2
+    assert "line 1" in broken.stderr

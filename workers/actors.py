@@ -13,9 +13,12 @@ from functools import lru_cache
 
 import dramatiq
 
+from ai.providers import build_providers
+from ai.triage import Triager
 from inbox.core.db import Database
 from inbox.ingest.blobs import LocalBlobStore
 from inbox.settings import Settings, get_settings
+from workers.claims import Claims, LocalClaims, RedisClaims
 from workers.queue import INGEST_QUEUE, TRIAGE_QUEUE, enqueue_triage
 
 log = logging.getLogger(__name__)
@@ -27,10 +30,45 @@ def _runtime() -> tuple[Settings, Database]:
     return settings, Database(settings.resolved_database_url, pool_size=settings.database_pool_size)
 
 
-@dramatiq.actor(queue_name=TRIAGE_QUEUE, actor_name="triage_email")
+@lru_cache(maxsize=1)
+def _triager() -> Triager:
+    settings, database = _runtime()
+    provider, offline = build_providers(settings.ai)
+    return Triager(database, settings.ai, provider, offline)
+
+
+@lru_cache(maxsize=1)
+def _claims() -> Claims:
+    settings, _ = _runtime()
+    return RedisClaims(settings.redis_url) if settings.redis_url else LocalClaims()
+
+
+def _triage_claim_seconds(settings: Settings) -> float:
+    """Long enough for one email's every attempt: a live worker never loses its claim."""
+    ai = settings.ai
+    return (ai.timeout_seconds + ai.max_retry_after_seconds) * (ai.max_retries + 2) + 60
+
+
+@dramatiq.actor(queue_name=TRIAGE_QUEUE, actor_name="triage_email", max_retries=5)
 async def triage_email(email_id: str) -> None:
-    """AI triage of one inbound email: the triage issue fills this in; the sweeper re-finds untriaged mail."""
-    log.info("email %s is waiting for triage (no triage provider yet)", email_id)
+    """AI triage of one inbound email (idempotent: an email already triaged, or being triaged, is skipped)."""
+    try:
+        key = uuid.UUID(email_id)
+    except ValueError:
+        log.error("triage_email: %r is not an email id; dropped", email_id)
+        return
+    settings, _ = _runtime()
+    claims = _claims()
+    token = await claims.acquire(f"triage:{key}", _triage_claim_seconds(settings))
+    if token is None:
+        log.info("triage of email %s is already under way elsewhere", email_id)
+        return
+    try:
+        outcome = await _triager().triage(key)
+    finally:
+        await claims.release(f"triage:{key}", token)
+    if outcome.status != "triaged":
+        log.info("triage of email %s: %s", email_id, outcome.status.replace("_", " "))
 
 
 @dramatiq.actor(queue_name=INGEST_QUEUE, actor_name="sync_gmail_mailbox", max_retries=5)

@@ -34,6 +34,7 @@ async def background_services(settings: Settings, database: Database) -> AsyncIt
     import workers.actors  # noqa: F401  (declares the actors on the in-process broker)
     from inbox.ingest.runner import run_ingest
     from workers.queue import enqueue_triage
+    from workers.scheduler import run_scheduler
 
     worker = dramatiq.Worker(broker, worker_threads=2)
     worker.start()
@@ -42,11 +43,14 @@ async def background_services(settings: Settings, database: Database) -> AsyncIt
         run_ingest(database, settings, blobs=LocalBlobStore(settings.blob_dir), stop=stop, on_stored=enqueue_triage),
         name="embedded-ingest",
     )
-    log.info("embedded mode: in-process worker and IMAP ingestion started")
+    scheduler = asyncio.create_task(run_scheduler(database, settings, stop), name="embedded-scheduler")
+    log.info("embedded mode: in-process worker, scheduler and IMAP ingestion started")
     try:
         yield
     finally:
         stop.set()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(ingest, timeout=settings.ingest.timeout_seconds)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(scheduler, timeout=5)
         worker.stop(timeout=5_000)

@@ -113,6 +113,13 @@ class Email(UUIDPrimaryKey, Timestamps, Base):
             postgresql_where=sa.text("delivery_status = 'scheduled'"),
             sqlite_where=sa.text("delivery_status = 'scheduled'"),
         ),
+        # The sweeper's view: inbound mail that no triage has read yet.
+        sa.Index(
+            "ix_emails_untriaged",
+            "created_at",
+            postgresql_where=sa.text("direction = 'inbound' AND triaged_at IS NULL"),
+            sqlite_where=sa.text("direction = 'inbound' AND triaged_at IS NULL"),
+        ),
         sa.Index(None, "thread_id", "received_at"),
         sa.Index(None, "workspace_id", "contact_id"),
         sa.Index(None, "sequence_id"),
@@ -193,6 +200,8 @@ class Email(UUIDPrimaryKey, Timestamps, Base):
     retry_count: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     ai_generated: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Set in the transaction that writes the email's triage (inbound mail only).
+    triaged_at: Mapped[datetime | None]
 
     thread: Mapped[EmailThread | None] = relationship(back_populates="emails", lazy="raise")
     attachments: Mapped[list[EmailAttachment]] = relationship(

@@ -292,6 +292,24 @@ async def seed_world(database: Database) -> World:
             ),
         )
         await add(
+            "ai_usage",
+            each(
+                lambda k, i: {
+                    "workspace_id": workspace_id,
+                    "day": date(2024, 1, k),
+                    "user_id": users[i]["id"],
+                    "user_key": str(users[i]["id"]),
+                    "provider": "openai",
+                    "model": "gpt-4o-mini",
+                    "emails": 1,
+                    "requests": 1,
+                    "tokens_in": 900,
+                    "tokens_out": 200,
+                    "cost_usd": 0.0003,
+                }
+            ),
+        )
+        await add(
             "performance_metrics",
             each(lambda k, i: {"workspace_id": workspace_id, "user_id": users[i]["id"], "date": date(2024, 1, k)}),
         )
