@@ -12,7 +12,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Literal, cast
 
 import sqlalchemy as sa
@@ -28,6 +28,8 @@ from inbox.settings import AiSettings
 from inbox.threads.models import Direction, Email
 
 log = logging.getLogger(__name__)
+
+BUDGET_READ_SECONDS = 5.0
 
 Status = Literal["triaged", "already_triaged", "not_found", "not_inbound"]
 
@@ -65,6 +67,9 @@ class Triager:
         self.settings = settings
         self.provider = provider
         self.offline = offline
+        # Tokens each workspace has used today, as last read plus what this process spent since,
+        # read again after BUDGET_READ_SECONDS: the budget is checked without a query per email.
+        self._used: dict[uuid.UUID, tuple[float, date, int]] = {}
 
     async def triage(
         self, email_id: uuid.UUID, *, workspace_id: uuid.UUID | None = None, force: bool = False
@@ -83,6 +88,7 @@ class Triager:
         # The connection is back in the pool while the model thinks: a pool of 10 serves
         # hundreds of emails in flight, not 10.
         answer = await self._answer(item, facts, over_budget)
+        self._spent(facts.workspace_id, answer)
         injection = bool(detect_injection(item.new_text)) or bool(
             item.new_text != item.body_text and detect_injection(item.body_text)
         )
@@ -115,13 +121,28 @@ class Triager:
         return TriageOutcome("triaged", email_id, applied, answer)
 
     async def _over_budget(self, session: AsyncSession, facts: EmailFacts) -> bool:
-        """Whether the workspace has spent today's token budget (only asked where an LLM call is due)."""
+        """Whether the workspace has spent today's token budget (only asked where an LLM call is due).
+
+        Replicas each add what they spend to what they last read, and read again every
+        BUDGET_READ_SECONDS, so a busy workspace may overshoot by a few seconds' worth of tokens."""
         if facts.is_bounce or facts.is_auto_reply or self.provider is self.offline:
             return False
         if not self.settings.daily_token_budget:
             return False
-        used = await tokens_used_today(session, facts.workspace_id, utcnow().date())
-        return used >= self.settings.daily_token_budget
+        today = utcnow().date()
+        cached = self._used.get(facts.workspace_id)
+        if cached is None or cached[0] < time.monotonic() or cached[1] != today:
+            used = await tokens_used_today(session, facts.workspace_id, today)
+            if len(self._used) > 10_000:
+                self._used.clear()
+            cached = (time.monotonic() + BUDGET_READ_SECONDS, today, used)
+            self._used[facts.workspace_id] = cached
+        return cached[2] >= self.settings.daily_token_budget
+
+    def _spent(self, workspace_id: uuid.UUID, answer: ProviderAnswer) -> None:
+        cached = self._used.get(workspace_id)
+        if cached is not None:
+            self._used[workspace_id] = (cached[0], cached[1], cached[2] + answer.tokens_in + answer.tokens_out)
 
     async def _answer(self, item: TriageInput, facts: EmailFacts, over_budget: bool) -> ProviderAnswer:
         if facts.is_bounce or facts.is_auto_reply:

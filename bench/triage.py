@@ -269,7 +269,8 @@ def start_worker(
         "INBOX_AI__PROVIDER": "openai",
         "INBOX_AI__BASE_URL": f"http://127.0.0.1:{fake_port}/v1",
         "INBOX_AI__API_KEY": "bench",
-        "INBOX_AI__DAILY_TOKEN_BUDGET": "0",
+        # Checked for every email, as in production, but high enough for 2,000 emails in one day.
+        "INBOX_AI__DAILY_TOKEN_BUDGET": "1000000000",
     }
     command = [sys.executable, "-m", "inbox.cli", "worker", "--threads", str(threads)]
     return subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)

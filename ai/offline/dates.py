@@ -92,7 +92,8 @@ _WEEKDAY_BEFORE_DATE = re.compile(r"(?:Mon|Tues?|Wed|Thu(?:rs?)?|Fri)(?=\s*[/,]?
 _ORDINAL_DAY = re.compile(r"\bthe\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)\b", re.IGNORECASE)
 _RELATIVE = re.compile(
     r"\b(?P<word>today|tonight|tomorrow|tmrw|tmr|tomorow|heute|demain|aujourd'hui|hoy|hoje|amanhã|amanha|vandaag"
-    r"|morgen(?!\s*(?:früh|vormittag|nachmittag|abend)?\s*(?:um|gegen)?\s*\d)?)\b|(?P<ja>今日|本日|明日)",
+    # "morgen", but not the greeting "Guten Morgen"
+    r"|(?<!guten\s)morgen(?!\s*(?:früh|vormittag|nachmittag|abend)?\s*(?:um|gegen)?\s*\d)?)\b|(?P<ja>今日|本日|明日)",
     re.IGNORECASE,
 )
 _TOMORROW_WORDS = frozenset({"tomorrow", "tmrw", "tmr", "tomorow", "demain", "amanhã", "amanha", "morgen", "明日"})

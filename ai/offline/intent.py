@@ -159,7 +159,10 @@ def spam_score(item: TriageInput, text: str, *, answered: bool) -> float:
     )
     sender_domain = _domain(item.from_address)
     rep_label = rep_domain.split(".")[0] if rep_domain else ""
-    if len(rep_label) > 2 and rep_label in sender_domain and sender_domain != rep_domain:
+    # The look-alike is in the sender's name part ("ourco-support.com"), not its top-level domain:
+    # a rep at example.com is not imitated by every sender under .example.
+    sender_name = sender_domain.rpartition(".")[0]
+    if len(rep_label) > 2 and rep_label in sender_name and sender_domain != rep_domain:
         score += 1.5
     if search(lx.IMPERSONATION_NAME, item.from_name or ""):
         score += 0.5
@@ -213,7 +216,9 @@ def has_question(body: str, sentences: list[str]) -> bool:
     return bool(search(lx.QUESTION_WITHOUT_MARK, body))
 
 
-_NEGATED = re.compile(r"\b(?:not|never|no\s+longer|hardly|isn't|aren't|wasn't|n't)\s+(?:\w+\s+)?$|n't\s+$", re.IGNORECASE)
+_NEGATED = re.compile(
+    r"\b(?:not|never|no\s+longer|hardly|isn't|aren't|wasn't|n't)\s+(?:\w+\s+)?$|n't\s+$", re.IGNORECASE
+)
 
 
 def interest_in(body: str) -> re.Match[str] | None:

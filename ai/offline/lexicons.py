@@ -197,7 +197,8 @@ SPAM = lexicon(
     r"\bwhite\s+hat\b",
     r"\bavoid\s+(?:\w+\s+)?(?:late\s+fees|interruption|suspension|closure|deactivation|termination)\b",
     r"\bcontribute\s+a\s+(?:high-quality\s+)?(?:guest\s+)?(?:post|article)\b",
-    r"\b(?:\d+\+?\s+)?(?:qualified|sales)\s+(?:meetings|appointments|leads|demos)\s+(?:a|per|every)\s+(?:month|week)\b",
+    r"\b(?:\d+(?:-\d+)?\+?\s+)?(?:qualified\s+|sales\s+)+(?:meetings|appointments|leads|demos)\s+(?:a|per|every)\s+(?:month|week)\b"
+    r"|\bpay\s+per\s+(?:meeting|lead|appointment)\b",
     r"\bfree\s+(?:sample|list|batch)\b|\b(?:companies|businesses|brands|teams)\s+like\s+yours\b",
     r"\b(?:we|i)\s+(?:can|will)\s+(?:get|bring|book|generate|send)\s+you\s+(?:more\s+)?(?:\d+\s+)?(?:leads|meetings|traffic|customers|clients)\b",
     r"\b(?:our|my)\s+(?:agency|platform|team|company|service)\s+(?:helps|can\s+help|specializes|specialises)\b",
@@ -264,6 +265,7 @@ UNSUBSCRIBE = lexicon(
     rf"\bno\s+(?:more|further)\s+(?:{_EMAIL}|marketing|contact)\b",
     r"\berase\s+(?:all\s+)?(?:my\s+|the\s+)?personal\s+data\b|\bdelete\s+(?:all\s+)?(?:of\s+)?my\s+(?:details|data|information|contact\s+details|address)\b",
     r"\bobject\s+to\s+(?:any\s+|the\s+)?processing\b",
+    r"\b(?:my|all\s+my|our)\s+(?:personal\s+)?(?:data|details|information|contact\s+details)\s+(?:deleted|erased|removed|purged)\b",
     r"\b(?:right\s+to\s+erasure|article\s+(?:17|21)(?:\(\d\))?\s+(?:of\s+the\s+)?gdpr)\b",
     r"\bi\s+(?:did\s+not|never)\s+(?:consent|opt(?:ed)?\s+in|sign(?:ed)?\s+up)\b",
     # German
@@ -361,6 +363,9 @@ NOT_INTERESTED = lexicon(
     r"\bnothing\s+(?:for\s+us\s+)?to\s+(?:buy|evaluate|automate)\b",
     r"\bno\s+(?:software\s+|buying\s+)?decision\s+to\s+be\s+made\b",
     r"\bfor\s+the\s+foreseeable\s+future\b",
+    r"\bthanks?,?\s+but\s+no\b|\bbut\s+no\s+thanks\b|\baucun\s+besoin\b|\bn['’]avons\s+(?:pas|aucun)\s+besoin\b",
+    r"\b(?:isn't|is\s+not|not)\s+(?:a\s+direction|the\s+(?:route|direction|path))\s+we\b",
+    r"\b(?:we|i)\s+(?:really\s+)?(?:don't|do\s+not)\s+need\s+(?:an?\s+|any\s+)?(?:ap|expense|invoice|new|more|another|automation|software|tool|system)\b",
     r"\b(?:be\s+)?passing\s+on\s+(?:this|it|that)\b|\bpass\s+on\s+(?:this|it|that)\b|\bstop\s+following\s+up\b",
     r"\b(?:it's|it\s+is|that's|that\s+is|the\s+answer\s+is|answer's)\s+(?:a\s+)?(?:no|hard\s+no|pass|firm\s+no)\b(?!\s+for\s+now)",
     r"\bkeep(?:ing)?\s+things\s+as\s+(?:they\s+are|is)\b|\bstick(?:ing)?\s+with\s+what\s+we\s+(?:have|know)\b",
@@ -498,7 +503,7 @@ DEFERRAL = lexicon(
     r"\bstuur\s+(?:in|na)\b|\b(?:in|na)\s+(?:januari|februari|maart|april|het\s+voorjaar)\b|\bvolgend\s+jaar\b",
     r"来年|改めて|落ち着いたら",
     r"\bif\s+(?:anything|something|that|this)\s+(?:ever\s+)?changes\b|\bmocht\s+er\s+iets\s+veranderen\b|\bfalls\s+sich\s+(?:etwas|das|daran)\s+ändert\b"
-    r"|\bsi\s+(?:cela|ça|quelque\s+chose)\s+change\b|\bsi\s+algo\s+cambia\b|\bse\s+algo\s+mudar\b",
+    r"|\bsi\s+(?:cela|ça|quelque\s+chose)\s+change\b|\bsi\s+algo\s+cambia\b|\bse\s+algo\s+mudar\b|\bsi\s+(?:en\s+algún\s+momento\s+)?cambia\b",
 )
 # ... or a condition.
 CONDITION = lexicon(
@@ -566,7 +571,8 @@ REFERRAL = lexicon(
 HANDOFF_STRONG = lexicon(
     r"\b(?:i'm|i\s+am)\s+not\s+the\s+(?:right|best|correct)\s+(?:person|contact|one)\b",
     r"\bnot\s+my\s+(?:area|department|call|decision|remit)\b",
-    r"\b(?:took|has\s+taken)\s+over\s+my\b|\bmy\s+(?:successor|replacement)\b",
+    r"\b(?:took|has\s+taken)\s+over\s+my\b|\bmy\s+(?:successor|replacement)\b|\b(?:taking|took|has\s+taken)\s+over\b.{0,40}\bfrom\s+me\b",
+    r"\b(?:te|le)\s+paso\s+su\s+(?:correo|contacto|e-?mail)\b|\blo\s+(?:ve|lleva)\s+(?:nuestr[oa]|mi)\b",
     r"\b(?:is|are)\s+now\s+(?:run|handled|owned|managed|looked\s+after|covered)\s+by\b",
     r"\b(?:i've|i\s+have|i)\s+moved\s+(?:over\s+)?(?:to|into)\s+(?:the|a|another|our)\s+(?:\w+\s+)?(?:team|role|department|position|side)\b",
     r"\bthe\s+(?:person|one|people)\s+you(?:'re|\s+are)\s+(?:looking\s+for|after)\b",
@@ -633,6 +639,9 @@ INTERESTED = lexicon(
     r"\bwhat's\s+the\s+best\s+way\s+to\s+(?:get|see)\b|\bget\s+a\s+look\s+at\b",
     r"\byou've\s+earned\s+it\b",
     r"\bwe\s+should\s+(?:probably\s+|definitely\s+|really\s+)?(?:talk|chat|speak|connect|meet)\b",
+    r"\b(?:well|perfectly|nicely)\s+timed\b|\bup\s+for\s+(?:hearing|learning|seeing|a\s+(?:quick\s+)?(?:chat|call|look))\b",
+    r"\b(?:we're|we\s+are|i'm|i\s+am)\s+(?:open|not\s+opposed)\s+to\s+(?:it|this|that|the\s+idea|the\s+topic|exploring)\b|\boffen\s+für\b"
+    r"|\bouverts?\s+à\b|\babiertos\s+a\b|\babertos\s+a\b|\bstaan\s+(?:er\s+)?open\s+voor\b",
     r"\bklinkt\s+(?:goed|interessant)\b|\bsuena\s+(?:bien|interesante)\b|\bparece\s+(?:bom|interessante|ótimo)\b|\bça\s+a\s+l['’]air\s+intéressant\b"
     r"|\b(?:tenho|tenemos|tengo)\s+(?:interesse|interés)\b|\b(?:pode|poderia)\s+(?:me\s+|nos\s+)?mandar\b",
     r"\b(?:stuur|sturen|kunt\s+u|kun\s+je)\b.{0,30}\b(?:informatie|info|presentatie|documentatie)\b",
@@ -681,7 +690,7 @@ REQUEST_MATERIAL = lexicon(
     r"\bsandbox\s+login\b|\bfree\s+trial\b|\bget\s+a\s+(?:trial|pilot|poc)\s+(?:going|started|set\s+up)\b",
     r"\b(?:put\s+together|prepare|draw\s+up|send)\s+(?:me\s+|us\s+)?(?:a|an)\s+(?:rough\s+|ballpark\s+|formal\s+|quick\s+)?(?:quote|proposal|estimate)\b",
     r"\benvoyer\b.{0,40}\b(?:documentation|présentation|plaquette|brochure)\b|\benviar\b.{0,40}\b(?:presentación|presentação|material|información|casos)\b",
-    r"\b(?:unterlagen|informationen|präsentation)\b.{0,30}\b(?:senden|schicken)\b",
+    r"\b(?:unterlagen|informationen|präsentation|übersicht)\b.{0,40}\b(?:senden|schicken|zukommen\s+lassen)\b",
     r"\b(?:schicken|senden|übermitteln)\b.{0,40}\b(?:unterlagen|informationen|infos|präsentation|material)\w*",
     r"\b(?:put|pull)\s+(?:something|a\s+\w+(?:\s+\w+)?)\s+together\b",
     r"\bstuur\b.{0,30}\b(?:informatie|presentatie|documentatie)\b",
@@ -698,6 +707,7 @@ TIMES_WANTED = lexicon(
     r"\bsuggest\s+(?:a\s+)?(?:few\s+)?times?\b|\bpropose\s+(?:a\s+)?(?:few\s+)?(?:times?|slots)\b",
     r"\b(?:let\s+me\s+know|send\s+(?:me|us)|what)\s+(?:what\s+)?(?:times?|slots|days)\s+(?:you\s+have|work|are\s+open)\b",
     r"候補日|ご都合(?:の)?(?:よい|良い)日時|日程(?:を|の)(?:いくつか|ご提示|ご調整)",
+    r"\b(?:ping|send|e-?mail|text)\s+me\s+(?:with\s+)?(?:a\s+couple\s+of|some|a\s+few|two\s+or\s+three)\s+(?:options|times|slots|dates)\b",
     r"\bvos\s+disponibilités\b|\bvotre\s+disponibilité\b|\bsus?\s+disponibilidad(?:es)?\b|\bsua\s+disponibilidade\b|\buw\s+beschikbaarheid\b"
     r"|\bihre\s+verfügbarkeit\b|\bwann\s+(?:passt\s+es\s+ihnen|haben\s+sie\s+zeit)\b",
 )
@@ -786,6 +796,11 @@ OTHER_TOPIC = {
         r"|\b(?:this|it)\s+(?:was|is)\s+(?:sent\s+)?(?:to\s+me\s+)?(?:by\s+mistake|in\s+error)\b",
         r"\b(?:no\s+idea|not\s+sure)\s+how\s+(?:i|we)\s+(?:ended\s+up|got)\s+on\b|\bnot\s+(?:anyone|affiliated)\s+(?:at|with)\b",
         r"\bfalsche\s+(?:person|adresse)\b|\bmauvaise\s+personne\b|\bpersona\s+equivocada\b|\bpessoa\s+errada\b|\bverkeerde\s+persoon\b",
+    ),
+    "heads_up": lexicon(
+        r"\b(?:quick\s+|just\s+a\s+)heads[- ]up\b"
+        r"|\bnothing\s+(?:needed|required)\s+(?:right\s+now|from\s+you|for\s+now|at\s+this\s+point)\b"
+        r"|\bno\s+action\s+(?:needed|required)\b",
     ),
     "event": lexicon(
         r"\b(?:speak(?:ing|er)?\s+(?:slot|invitation|opportunity)|on\s+(?:a|our)\s+panel|panel(?:ist)?\s+(?:on|about)|keynote|agenda\s+for)\b",
@@ -1016,6 +1031,7 @@ BOOKING_LINK = re.compile(
     re.IGNORECASE,
 )
 BOOKED = lexicon(
+    r"\bbooked\b.{0,30}\b(?:via|through|using|on)\s+your\s+(?:link|calendar|calendly|page|booking)\b",
     r"\bbooked\s+(?:a\s+|the\s+)?(?:slot|time|meeting|call)\b|\b(?:i've|i\s+have)\s+(?:booked|scheduled|grabbed)\b",
     r"\b(?:grabbed|picked|took|reserved|booked)\s+(?:a|the|one\s+of\s+(?:the|your))\s+(?:slot|time|spot)s?\b",
 )
@@ -1072,6 +1088,8 @@ QUESTION_WITHOUT_MARK = lexicon(
     r"(?:^|\n)\s*(?:what\s+(?:does|do|is|are|would|will)|how\s+(?:much|many|long|does|do|would|will)|does\s+(?:it|this|your)"
     r"|do\s+you\s+(?:have|support|offer|integrate|work)|is\s+there|are\s+there|can\s+(?:you|it)|which)\b",
     r"\b(?:i'm|i\s+am|we're|we\s+are)\s+(?:wondering|curious|trying\s+to\s+(?:understand|figure\s+out))\b",
+    r"\b(?:curious|wondering)\s+(?:how|what|whether|if)\s+(?:you|your\s+(?:product|tool|platform|system))\s+(?:\w+\s+)?"
+    r"(?:handle|support|deal|manage|price|charge|work|integrate|offer|cover|do)\w*\b",
     r"\b(?:please\s+)?(?:let\s+(?:me|us)\s+know|clarify|confirm|advise|tell\s+(?:me|us))\s+(?:if|whether|how|what|which|when|where)\b",
     r"\b(?:j['’]aimerais|je\s+voudrais|nous\s+voudrions)\s+savoir\b|\b(?:würde|möchte|wüsste)\s+(?:ich\s+)?gerne?\s+(?:wissen|erfahren)\b"
     r"|\b(?:quisiera|me\s+gustaría|quería)\s+saber\b|\bgostaria\s+de\s+saber\b|\b(?:wil|zou)\s+(?:ik\s+)?graag\s+(?:willen\s+)?weten\b"
@@ -1091,7 +1109,7 @@ RETURN_CUE = lexicon(
 SPAM_PRIZE = lexicon(r"\b(?:congratulations|selected|winner|reward|prize|won)\b|🎁")
 SPAM_THREAT = lexicon(
     r"\b(?:password|suspen\w+|lose\s+access|locked|deactivat\w+|compromised|rejected|exceeded|storage\s+limit)\b",
-    r"\bwill\s+be\s+(?:deleted|disabled|closed|blocked)\b|\blate\s+fees\b|\boverdue\b|\bfinal\s+notice\b",
+    r"\bwill\s+be\s+(?:deleted|disabled|closed|blocked)\b",
 )
 FRIENDLY_NO = lexicon(
     r"\bbonne\s+(?:continuation|chance)\b|\bsuerte\b|\bboa\s+sorte\b|\bveel\s+succes\b|\bviel\s+erfolg\b",
@@ -1127,7 +1145,8 @@ CONFIRMATION_ASK = lexicon(
     r"\bconfirm\w*\b|\bin\s+writing\b|\bbestätig\w*\b|\bauskunft\b|\btell\s+me\b|\bconfirme[zr]?\b|\bconfirmar\b"
 )
 REDIRECT_ONLY = lexicon(
-    r"\bdirect\s+(?:any\s+|all\s+)?(?:further\s+)?correspondence\b|\bnot\s+able\s+to\s+evaluate\b|\bmust\s+go\s+through\b"
+    r"\bdirect\s+(?:any\s+|all\s+)?(?:further\s+)?correspondence\b|\bnot\s+able\s+to\s+evaluate\b|\bmust\s+go\s+through\b",
+    r"\b(?:go|goes)\s+through\s+(?:our\s+)?(?:procurement|purchasing|sourcing)\b|\b(?:they|she|he)(?:'ll|\s+will)\s+reach\s+out\s+if\b",
 )
 
 # --- weak cues, weighed only when no rule decided ---------------------------------------------------------------------

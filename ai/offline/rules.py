@@ -52,7 +52,9 @@ COLD_INTENTS = frozenset({*AUTOMATED, Intent.SPAM, Intent.UNSUBSCRIBE, Intent.NO
 _RETURN_DATE_INTENTS = frozenset(
     {Intent.OUT_OF_OFFICE, Intent.OBJECTION, Intent.OTHER, Intent.REFERRAL, Intent.INTERESTED, Intent.QUESTION}
 )
-_OTHER_NO_REPLY = frozenset({"job", "wrong_person", "mail_merge", "internal", "acknowledgement", "injection"})
+_OTHER_NO_REPLY = frozenset(
+    {"heads_up", "job", "wrong_person", "mail_merge", "internal", "acknowledgement", "injection"}
+)
 _OTHER_HIGH = frozenset({"legal", "support"})
 _OTHER_MEDIUM = frozenset({"press", "billing", "partner"})
 _ENGAGED_STATUSES = frozenset({"customer", "active", "won", "opportunity", "engaged", "negotiation"})

@@ -456,3 +456,123 @@ def test_the_lexicon_matcher_finds_what_one_big_expression_finds(text: str) -> N
     found = lexicon.search(text)
     assert (found.span() if found else None) == (expected.span() if expected else None)
     assert lexicon.findall(text) == [m.group(0) for m in reference.finditer(text)]
+
+
+# --- phrase families added for unseen wording -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # interest: asked as a question, or in another language, is still interest
+        ("Could you pull a short summary together for our finance lead? Timing isn't bad for us.", Intent.INTERESTED),
+        ("Do you have a recorded demo I could watch before we talk?", Intent.INTERESTED),
+        ("Kunt u ons wat meer informatie sturen over de koppeling?", Intent.INTERESTED),
+        ("Grundsätzlich sind wir offen für das Thema. Schicken Sie mir doch ein paar Unterlagen.", Intent.INTERESTED),
+        ("Tenho interesse. Pode me mandar os valores?", Intent.INTERESTED),
+        ("We should probably talk, the audit findings keep piling up.", Intent.INTERESTED),
+        # a question with no question mark
+        ("I need to know whether you support SAML before I forward this.", Intent.QUESTION),
+        ("how much does it cost per entity", Intent.QUESTION),
+        # pushback
+        ("The price is a lot higher than we budgeted. Any flexibility on the per-seat fee?", Intent.OBJECTION),
+        ("We only just went live with another tool in June, so not this quarter.", Intent.OBJECTION),
+        ("We don't really have the capacity for a rollout. Maybe once the merger closes.", Intent.OBJECTION),
+        # a plain no, however it is put
+        ("Thanks, but no.", Intent.NOT_INTERESTED),
+        ("It's a no from our side, we'll keep things as they are.", Intent.NOT_INTERESTED),
+        ("We'll be passing on this one. All the best.", Intent.NOT_INTERESTED),
+        ("Not something we would ever buy.", Intent.NOT_INTERESTED),
+        ("Merci, mais nous n'avons aucun besoin de ce côté.", Intent.NOT_INTERESTED),
+    ],
+)
+def test_phrase_families_beyond_the_first_wording(text: str, intent: Intent) -> None:
+    assert triage(email(text)).intent is intent
+
+
+def test_a_negated_sign_of_interest_is_no_interest() -> None:
+    result = triage(email("Our bookkeeper does all of this and she's not keen on new software, it won't happen."))
+
+    assert result.intent is not Intent.INTERESTED
+
+
+def test_a_greeting_is_not_a_day() -> None:
+    result = triage(email("Guten Morgen, passt Ihnen Freitag, der 16.10., um 10 Uhr für ein Telefonat?"))
+
+    assert result.intent is Intent.MEETING_REQUEST
+    assert result.urgency is not Urgency.HIGH  # Friday is two business days away, "Morgen" is the greeting
+
+
+def test_you_should_email_without_a_person_is_no_referral() -> None:
+    result = triage(email("Funny you should email - we were just talking about this. Can you send me the deck?"))
+
+    assert result.intent is Intent.INTERESTED
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "Das Thema ist bei uns Herr Lang zuständig, schreiben Sie ihm: k.lang@plumtree.example",
+            "k.lang@plumtree.example",
+        ),
+        ("Quem cuida disso é a Rita. Pode escrever para ela: rita@plumtree.example", "rita@plumtree.example"),
+        ("El tema lo ve nuestra controller. Te paso su correo: ana@plumtree.example", "ana@plumtree.example"),
+    ],
+)
+def test_a_handover_in_other_languages_is_a_referral(text: str, address: str) -> None:
+    result = triage(email(text))
+
+    assert result.intent is Intent.REFERRAL
+    assert result.referral_email == address
+
+
+def test_invitees_of_a_calendar_notice_are_no_referral() -> None:
+    text = "Jo Baker has accepted this invitation.\n\nIntro call\nWho: sam.porter@ourco.example, jo@plumtree.example"
+    result = triage(email(text, subject="Accepted: Intro call", sender="calendar@calendar.example"))
+
+    assert result.intent is Intent.MEETING_REQUEST
+    assert result.referral_email is None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Congrats on the new role! Saw on LinkedIn that you joined OurCo.", Intent.OTHER),
+        ("I think this reached me by mistake, I run a one-person shop.", Intent.OTHER),
+        ("We'd love you on a panel about AP automation at our March summit.", Intent.OTHER),
+        ("We book 10-15 qualified sales meetings per month, pay per meeting only.", Intent.SPAM),
+        ("Exhibitor packages from $5,000, only 2 booths left - book now!", Intent.SPAM),
+    ],
+)
+def test_mail_that_is_not_a_sales_answer(text: str, intent: Intent) -> None:
+    cold = replace(email(text), history=[])  # cold inbound, not a reply to the rep
+    assert triage(cold).intent is intent
+
+
+def test_a_customer_outage_in_a_customer_thread_is_urgent() -> None:
+    item = email("Approvals are stuck and the approve button just spins. Payment run is Friday.")
+    item = replace(item, history=[replace(PITCH, text="Existing customer: quarterly check-in")])
+    result = triage(item)
+
+    assert result.intent is Intent.OTHER
+    assert result.urgency is Urgency.HIGH
+
+
+def test_weak_cues_decide_only_with_a_clear_lead() -> None:
+    from ai.offline.intent import fallback
+
+    leaning = fallback("But right now the budget is locked and the contract runs another year.", [])
+    assert leaning is not None and leaning.intent is Intent.OBJECTION
+    assert fallback("Noted.", []) is None
+
+
+def test_a_sender_under_the_reps_top_level_domain_is_no_look_alike() -> None:
+    # A rep at example.com and a buyer at acme-corp.example: "example" in the sender's TLD is no imitation.
+    item = replace(
+        email("Hi, what does the team plan cost?", subject="Pricing", sender="jane@acme-corp.example"),
+        rep=RepInfo(name="", email="rep@example.com"),
+        to_addresses=["rep@example.com"],
+        history=[],
+    )
+    assert triage(item).intent == Intent.QUESTION

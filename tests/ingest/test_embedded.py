@@ -68,7 +68,9 @@ def served(tmp_path: Path) -> Iterator[str]:
 def test_a_mailbox_added_through_the_api_is_synced_by_the_serve_process(
     served: str, dovecot: DovecotServer, imap_user: ImapUser, tmp_path: Path
 ) -> None:
-    dovecot.append(imap_user, [message(message_id="<embedded-1@test.example>", subject="Hello from a lead")])
+    dovecot.append(
+        imap_user, [message(message_id="<embedded-1@test.example>", subject="Hello from a lead", to=imap_user.address)]
+    )
     with httpx.Client(base_url=served, timeout=10) as client:
         signed_up = client.post(
             "/api/auth/sign-up/email",
@@ -92,13 +94,20 @@ def test_a_mailbox_added_through_the_api_is_synced_by_the_serve_process(
         )
         assert created.status_code == 201, created.text
 
-        deadline = time.monotonic() + 20
+        # Synced, then triaged by the in-process worker with the offline provider.
+        deadline = time.monotonic() + 30
         found: list[dict[str, object]] = []
-        while time.monotonic() < deadline and not found:
+        while time.monotonic() < deadline and not (found and found[0]["ai_suggestion"]):
             contacts = client.get("/api/contacts", headers=headers, params={"q": "jane@acme-corp"})
             assert contacts.status_code == 200, contacts.text
             found = contacts.json()["items"]
             time.sleep(0.3)
-    assert found, f"the mailbox was not synced:\n{(tmp_path / 'serve.log').read_text()[-3000:]}"
+        tasks = client.get("/api/tasks", headers=headers).json()["items"]
+    log = (tmp_path / "serve.log").read_text()[-3000:]
+    assert found, f"the mailbox was not synced:\n{log}"
     assert found[0]["email"] == "jane@acme-corp.example"
     assert found[0]["last_message"] == "Hi, what does the team plan cost?"
+    assert found[0]["ai_suggestion"], f"the email was not triaged:\n{log}"
+    assert found[0]["temperature"] == "warm", json.dumps(found[0])
+    assert found[0]["has_ai_draft"] is True
+    assert [task["type"] for task in tasks] == ["reply"]
