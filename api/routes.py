@@ -11,6 +11,7 @@ from api.auth import AuthController
 from api.contacts import ContactController
 from api.email_accounts import EmailAccountController
 from api.leads import LeadController
+from api.sending import SendingController
 from api.tasks import TaskController
 from api.templates import TemplateController
 from api.threads import EmailController, ThreadController
@@ -35,6 +36,7 @@ API_HANDLERS: list[ControllerRouterHandler] = [
     ThreadController,
     EmailController,
     TriageController,
+    SendingController,
     MetricsController,
 ]
 

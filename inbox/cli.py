@@ -111,7 +111,13 @@ def _migrate(settings: Settings, revision: str = "head") -> None:
 
 
 @main.command()
-@click.option("--threads", type=int, default=8, show_default=True)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 512),
+    default=32,
+    show_default=True,
+    help="jobs in flight; triage waits on the LLM most of the time, so many threads cost little",
+)
 def worker(threads: int) -> None:
     """Run the Dramatiq workers (triage, send, sync, metrics rollup)."""
     from api.app import configure_logging

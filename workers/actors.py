@@ -15,11 +15,12 @@ import dramatiq
 
 from ai.providers import build_providers
 from ai.triage import Triager
-from inbox.core.db import Database
+from inbox.core.db import Database, utcnow
 from inbox.ingest.blobs import LocalBlobStore
+from inbox.sending.service import Sender
 from inbox.settings import Settings, get_settings
 from workers.claims import Claims, LocalClaims, RedisClaims
-from workers.queue import INGEST_QUEUE, TRIAGE_QUEUE, enqueue_triage
+from workers.queue import INGEST_QUEUE, SEND_QUEUE, TRIAGE_QUEUE, enqueue_send, enqueue_triage
 
 log = logging.getLogger(__name__)
 
@@ -85,3 +86,25 @@ async def sync_gmail_mailbox(email_account_id: str) -> None:
         on_stored=enqueue_triage,
     )
     log.info("gmail mailbox %s: %s", email_account_id, report)
+
+
+@lru_cache(maxsize=1)
+def _sender() -> Sender:
+    """One SMTP connection pool per worker process (the actors share one event loop)."""
+    settings, database = _runtime()
+    return Sender(database, settings)
+
+
+@dramatiq.actor(queue_name=SEND_QUEUE, actor_name="send_email", max_retries=5)
+async def send_email(email_id: str) -> None:
+    """Send one approved email (idempotent: the database claim lets only one run send it)."""
+    try:
+        key = uuid.UUID(email_id)
+    except ValueError:
+        log.error("send_email: %r is not an email id; dropped", email_id)
+        return
+    outcome = await _sender().send(key)
+    if outcome.retry_at is not None and outcome.status == "retry":
+        enqueue_send([key], delay_seconds=(outcome.retry_at - utcnow()).total_seconds())
+    if outcome.status not in ("sent", "skipped"):
+        log.info("send of email %s: %s (%s)", email_id, outcome.status, outcome.error)

@@ -33,3 +33,19 @@ def enqueue_triage(email_ids: Iterable[uuid.UUID]) -> None:
 def enqueue_gmail_sync(email_account_id: uuid.UUID) -> None:
     """Ask for an incremental Gmail sync of one mailbox (after a push notification)."""
     enqueue("sync_gmail_mailbox", str(email_account_id), queue=INGEST_QUEUE)
+
+
+SEND_QUEUE = "send"
+
+
+def enqueue_send(email_ids: Iterable[uuid.UUID], *, delay_seconds: float | None = None) -> None:
+    """Ask for the sending of approved outbound emails (after the approval committed)."""
+    broker = dramatiq.get_broker()
+    if SEND_QUEUE not in broker.get_declared_queues():
+        broker.declare_queue(SEND_QUEUE)
+    delay = None if delay_seconds is None else max(0, int(delay_seconds * 1000))
+    for email_id in email_ids:
+        message: dramatiq.Message[None] = dramatiq.Message(
+            queue_name=SEND_QUEUE, actor_name="send_email", args=(str(email_id),), kwargs={}, options={}
+        )
+        broker.enqueue(message, delay=delay)

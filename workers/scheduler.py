@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from ai.triage import untriaged_emails
 from inbox.core.db import Database
+from inbox.sending.service import due_for_sending, recover_interrupted
 from inbox.settings import Settings
-from workers.queue import enqueue_triage
+from workers.queue import enqueue_send, enqueue_triage
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,24 @@ async def sweep_untriaged(database: Database, settings: Settings) -> int:
     return len(email_ids)
 
 
+SEND_SWEEP_SECONDS = 5.0
+# A QUEUED email without a due time is left to its queue message this long before the sweeper re-sends the hint.
+SEND_HINT_GRACE_SECONDS = 60.0
+
+
+async def sweep_sends(database: Database) -> int:
+    """Enqueue outbound mail that is due (scheduled, backed off, or whose queue message was lost), and fail
+    the sends a dead worker left half done (never resent: see ``inbox.sending.service``)."""
+    interrupted = await recover_interrupted(database)
+    if interrupted:
+        log.warning("send sweeper: %d email(s) interrupted during delivery marked failed", len(interrupted))
+    email_ids = await due_for_sending(database, hint_grace_seconds=SEND_HINT_GRACE_SECONDS, limit=SWEEP_BATCH)
+    if email_ids:
+        enqueue_send(email_ids)
+        log.info("send sweeper: enqueued %d due email(s)", len(email_ids))
+    return len(email_ids)
+
+
 def ticks(database: Database, settings: Settings) -> list[Tick]:
     return [
         Tick(
@@ -46,6 +65,7 @@ def ticks(database: Database, settings: Settings) -> list[Tick]:
             max(5.0, settings.ai.sweep_after_seconds / 2),
             lambda: sweep_untriaged(database, settings),
         ),
+        Tick("send sweeper", SEND_SWEEP_SECONDS, lambda: sweep_sends(database)),
     ]
 
 

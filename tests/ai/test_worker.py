@@ -8,22 +8,15 @@ asked the model is what the server recorded.
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-import redis
 import sqlalchemy as sa
-from cryptography.fernet import Fernet
 
 from inbox.core.db import Database
-from inbox.core.migrate import upgrade
 from inbox.ingest.blobs import LocalBlobStore
 from inbox.ingest.store import ingest_messages
 from inbox.ingest.types import IncomingMessage
@@ -33,12 +26,11 @@ from inbox.settings import AiSettings, Settings
 from inbox.threads.models import Email
 from inbox.workspaces.models import Workspace
 from tests.ai.fake_openai import FakeOpenAI, malformed, rate_limited, server_error, slow
-from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.ingest.factories import message
+from tests.workers import committed_database, worker_process
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/13"  # this module's own: flushed before the worker starts
 TIMEOUT_SECONDS = 1.0  # the worker's LLM timeout: a "slow" answer of 3 s times out
 
@@ -56,25 +48,14 @@ def _fresh_script(fake: FakeOpenAI) -> None:
 
 @pytest.fixture(scope="module")
 async def worker_db() -> AsyncIterator[str]:
-    url = await create_postgres_database("inbox_worker")
-    await asyncio.to_thread(upgrade, url)
-    yield url
-    await drop_postgres_database(url)
+    async with committed_database("inbox_worker") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def worker(worker_db: str, fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """One ``inbox worker`` process for the module; yields the settings that enqueue to it."""
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    data_dir = tmp_path_factory.mktemp("worker")
+    """One ``inbox worker`` process for the module, triaging with the ``openai`` provider against ``fake``."""
     env = {
-        **os.environ,
-        "INBOX_ENVIRONMENT": "production",
-        "INBOX_DATABASE_URL": worker_db,
-        "INBOX_REDIS_URL": REDIS_URL,
-        "INBOX_DATA_DIR": str(data_dir),
-        "INBOX_AUTH__SECRET": uuid.uuid4().hex * 2,
-        "INBOX_ENCRYPTION_KEYS": json.dumps([Fernet.generate_key().decode()]),
         "INBOX_AI__PROVIDER": "openai",
         "INBOX_AI__BASE_URL": fake.base_url,
         "INBOX_AI__API_KEY": "test-key",
@@ -82,19 +63,8 @@ def worker(worker_db: str, fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFa
         "INBOX_AI__BACKOFF_SECONDS": "0.05",
         "INBOX_AI__MAX_RETRIES": "4",
     }
-    log = (data_dir / "worker.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "inbox.cli", "worker", "--threads", "8"], cwd=ROOT, env=env, stderr=log
-    )
-    try:
-        yield Settings(environment="test", database_url=worker_db, redis_url=REDIS_URL, data_dir=data_dir)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    with worker_process(worker_db, REDIS_URL, tmp_path_factory.mktemp("worker"), env=env) as settings:
+        yield settings
 
 
 async def seed(url: str, tmp_path: Path, *raws: bytes) -> list[uuid.UUID]:
