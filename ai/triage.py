@@ -89,9 +89,8 @@ class Triager:
         # hundreds of emails in flight, not 10.
         answer = await self._answer(item, facts, over_budget)
         self._spent(facts.workspace_id, answer)
-        injection = bool(detect_injection(item.new_text)) or bool(
-            item.new_text != item.body_text and detect_injection(item.body_text)
-        )
+        # The words the model read: quoted history never reaches the prompt.
+        injection = bool(detect_injection(item.new_text))
         async with self.database.transaction() as session:
             # Marking the email triaged comes first: the row lock it takes makes a concurrent
             # triage of the same email wait here, then find it done (or, forced, write after it).
@@ -110,7 +109,7 @@ class Triager:
                 price_in_per_million=self.settings.price_in_per_million,
                 price_out_per_million=self.settings.price_out_per_million,
             )
-        log.info(
+        log.debug(
             "triaged email %s: %s/%s by %s%s",
             email_id,
             applied.intent,

@@ -138,3 +138,6 @@ def create_app(
 
 def configure_logging(level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # One line per HTTP request the LLM and Gmail clients make is noise at INFO (and costs the worker).
+    for name in ("httpx", "httpcore", "openai"):
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
