@@ -148,7 +148,7 @@ async def thread_parent(session: AsyncSession, email: Email) -> Email | None:
 async def due_emails(session: AsyncSession, now: datetime, *, unhinted_before: datetime, limit: int) -> list[uuid.UUID]:
     """Outbound mail the database says should be sending now: SCHEDULED and due
     (through the partial index ``ix_emails_scheduled_due``), and QUEUED mail
-    that is due and whose queue message had time to arrive (or was lost)."""
+    that is due and whose queue message had time to arrive (or was lost), through ``ix_emails_outbox``."""
     scheduled = (
         select(Email.id)
         .where(Email.delivery_status == DeliveryStatus.SCHEDULED, Email.scheduled_at <= now)

@@ -120,6 +120,14 @@ class Email(UUIDPrimaryKey, Timestamps, Base):
             postgresql_where=sa.text("direction = 'inbound' AND triaged_at IS NULL"),
             sqlite_where=sa.text("direction = 'inbound' AND triaged_at IS NULL"),
         ),
+        # The send sweeper's view: mail queued or being sent (migration 0004).
+        sa.Index(
+            "ix_emails_outbox",
+            "delivery_status",
+            "updated_at",
+            postgresql_where=sa.text("delivery_status IN ('queued', 'sending')"),
+            sqlite_where=sa.text("delivery_status IN ('queued', 'sending')"),
+        ),
         sa.Index(None, "thread_id", "received_at"),
         sa.Index(None, "workspace_id", "contact_id"),
         sa.Index(None, "sequence_id"),

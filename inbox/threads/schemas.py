@@ -108,6 +108,8 @@ class ThreadEmail(EmailBase):
     body_text: str | None
     reply_text: str | None = Field(description="the new text, without quoted history or signature")
     attachments: list[AttachmentOut]
+    retry_count: int = Field(description="outbound mail: send attempts that failed and were retried")
+    last_error: str | None = Field(description="outbound mail: the mail server's answer to the last failed attempt")
 
 
 class EmailOut(ThreadEmail):

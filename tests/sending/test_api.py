@@ -17,6 +17,7 @@ from inbox.core.db import utcnow
 from inbox.core.principal import Role
 from inbox.mailboxes.models import EmailAccount
 from inbox.settings import Settings
+from inbox.threads.models import DeliveryStatus
 from tests.factories import Member
 from tests.sending.factories import mailbox_values, make_draft
 from workers.broker import install_broker
@@ -143,3 +144,21 @@ async def test_another_reps_mailbox_draft_is_404_for_a_rep_and_sendable_by_a_man
     assert as_rep.status_code == 404
     assert as_manager.status_code == 202
     assert len(queued(broker)) == 1
+
+
+async def test_a_failed_send_shows_the_servers_answer_in_the_thread(
+    client: httpx.AsyncClient, session: AsyncSession, team: dict[Role, Member], mailbox: EmailAccount
+) -> None:
+    draft = await make_draft(session, mailbox)
+    draft.delivery_status = DeliveryStatus.FAILED
+    draft.retry_count = 5
+    draft.last_error = "gave up after 5 retries: 451 4.3.0 Temporary lookup failure"
+    await session.commit()
+
+    response = await client.get(f"/api/threads/{draft.thread_id}", headers=team[Role.SALES_REP].headers)
+
+    assert response.status_code == 200, response.text
+    sent = next(email for email in response.json()["emails"] if email["id"] == str(draft.id))
+    assert sent["delivery_status"] == "failed"
+    assert sent["retry_count"] == 5
+    assert sent["last_error"] == "gave up after 5 retries: 451 4.3.0 Temporary lookup failure"
