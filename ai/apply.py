@@ -31,10 +31,12 @@ from ai.providers.base import ProviderAnswer
 from ai.schemas import AUTOMATED_INTENTS, Intent, NextAction, TriageInput, TriageResult, Urgency
 from inbox.actions.models import Action, ActionPriority, ActionSource, ActionStatus, ActionType
 from inbox.contacts.models import Contact, ContactStatus, Temperature
+from inbox.contacts.unsubscribe import unsubscribe_contact
 from inbox.core.db import sql_now, utcnow
 from inbox.insights.models import AiInsight, AiUsage, InsightType
 from inbox.sequences.models import EnrollmentStatus, SequenceEnrollment
 from inbox.threads.models import DeliveryStatus, Direction, Email
+from inbox.threads.state import refresh_threads
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +186,8 @@ async def apply_triage(
                 session, facts, ActionType.EMAIL, title, result, now, contact_id=referral_id, first=first
             )
         )
+    if facts.thread_id is not None:
+        await refresh_threads(session, [facts.thread_id])
     await record_usage(
         session,
         workspace_id=facts.workspace_id,
@@ -393,22 +397,10 @@ def _is_no(status: ContactStatus) -> bool:
 
 
 async def _unsubscribe(session: AsyncSession, facts: EmailFacts, now: datetime) -> None:
-    await session.execute(
-        sa.update(Contact)
-        .where(
-            Contact.id == facts.contact_id, Contact.workspace_id == facts.workspace_id, Contact.unsubscribed.is_(False)
+    if facts.contact_id is not None:
+        await unsubscribe_contact(
+            session, facts.workspace_id, facts.contact_id, now, reason="unsubscribe request (AI triage)"
         )
-        .values(unsubscribed=True, unsubscribed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    await _update_open_enrollments(
-        session,
-        facts,
-        status=EnrollmentStatus.UNSUBSCRIBED,
-        stopped_reason="unsubscribe request (AI triage)",
-        completed_at=now,
-        next_email_scheduled_at=None,
-    )
 
 
 async def _update_open_enrollments(session: AsyncSession, facts: EmailFacts, **values: Any) -> None:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
-from ai.schemas import AccountInfo, ContactInfo, RepInfo, TemplateInfo, ThreadMessage, TriageInput
+from ai.schemas import DRAFT_TONES, AccountInfo, ContactInfo, RepInfo, TemplateInfo, ThreadMessage, TriageInput
 from ai.tokens import clip_new_text, count_tokens, trim_to_budget, truncate_tokens
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
@@ -121,7 +121,7 @@ def render_messages(
     clean = _Cleaner(nonce)
     values = {
         "today": _format_today(item.now),
-        "rep": _render_rep(item.rep, clean),
+        "rep": _render_rep(item.rep, clean, item.tone),
         "contact": _render_contact(item.contact, item.account, clean),
         "flags": _render_flags(item),
         "history": _render_history(item.history, history_budget, nonce, clean),
@@ -191,10 +191,12 @@ def _address(name: str | None, address: str | None, clean: _Cleaner) -> str:
     return name_part or address_part or "unknown"
 
 
-def _render_rep(rep: RepInfo | None, clean: _Cleaner) -> str:
+def _render_rep(rep: RepInfo | None, clean: _Cleaner, tone: str | None = None) -> str:
+    # The tone is one of DRAFT_TONES (checked by the caller), never text from mail.
+    wanted = [f"The rep asks for the draft in a {tone} tone."] if tone in DRAFT_TONES else []
     if rep is None:
-        return ""
-    lines = [_address(rep.name, rep.email, clean)]
+        return "\n".join(wanted)
+    lines = [_address(rep.name, rep.email, clean), *wanted]
     if rep.signature and rep.signature.strip():
         signature = truncate_tokens(clean.text(rep.signature), SIGNATURE_TOKENS)
         lines.append("Signature:\n" + signature)

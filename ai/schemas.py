@@ -161,6 +161,9 @@ class TemplateInfo:
     body: str
 
 
+DRAFT_TONES = ("professional", "friendly", "casual", "formal")
+
+
 @dataclass(frozen=True, slots=True)
 class TriageInput:
     """One inbound email with its context. Text fields are data, never instructions."""
@@ -184,3 +187,5 @@ class TriageInput:
     account: AccountInfo | None = None
     rep: RepInfo | None = None
     templates: list[TemplateInfo] = field(default_factory=list)
+    # A tone the rep asked for when regenerating the draft (one of DRAFT_TONES), else the model's choice.
+    tone: str | None = None

@@ -123,6 +123,8 @@ class MetricsController(Controller):
         """LLM requests, tokens and cost of the workspace per day, rep and provider (managers and admins)."""
         today = utcnow().date()
         until = until or today
+        if since is None and until < date.min + timedelta(days=29):
+            raise InvalidInput("until is too early to count 30 days back: give since", field="until")
         since = since or until - timedelta(days=29)
         if since > until:
             raise InvalidInput("since must be on or before until", field="since")

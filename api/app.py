@@ -17,7 +17,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import Message, Scope
 
-from api import routes
+from api import routes, web
 from api.deps import (
     close_abandoned_session,
     provide_admin,
@@ -105,7 +105,8 @@ def create_app(
     )
 
     return Litestar(
-        route_handlers=[health, api, *routes.PUBLIC_HANDLERS],
+        route_handlers=[health, api, *routes.PUBLIC_HANDLERS, web.web_router(), web.static_router()],
+        template_config=web.template_config(),
         dependencies={
             "db_session": Provide(provide_db_session),
             "app_settings": Provide(provide_settings, sync_to_thread=False),

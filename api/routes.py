@@ -9,12 +9,15 @@ from api.activities import ActivityController
 from api.ai import MetricsController, TriageController
 from api.auth import AuthController
 from api.contacts import ContactController
+from api.drafts import DraftController
 from api.email_accounts import EmailAccountController
 from api.leads import LeadController
+from api.metrics import PerformanceMetricsController
 from api.sending import SendingController
 from api.tasks import TaskController
 from api.templates import TemplateController
 from api.threads import EmailController, ThreadController
+from api.tracking import TRACKING_HANDLERS
 from api.users import UserController
 from api.webhooks.gmail import GMAIL_WEBHOOK_HANDLERS
 from api.webhooks.mailgun import MAILGUN_WEBHOOK_HANDLERS
@@ -37,7 +40,9 @@ API_HANDLERS: list[ControllerRouterHandler] = [
     EmailController,
     TriageController,
     SendingController,
+    DraftController,
     MetricsController,
+    PerformanceMetricsController,
 ]
 
 # Mounted at the root (web pages, webhooks).
@@ -45,4 +50,5 @@ PUBLIC_HANDLERS: list[ControllerRouterHandler] = [
     *GMAIL_WEBHOOK_HANDLERS,
     *MAILGUN_WEBHOOK_HANDLERS,
     *SENDGRID_WEBHOOK_HANDLERS,
+    *TRACKING_HANDLERS,
 ]

@@ -172,7 +172,7 @@ async def fill(url: str, count: int, mailboxes: int, smtp_port: int) -> list[uui
                             "to_addresses": [f"lead-{n}@customer-{n % 97}.example"],
                             "subject": f"Following up on our call ({n})",
                             "body_text": "Hi,\n\nThanks for your time today. The proposal is attached.\n\nBest,\nRep\n",
-                            "message_id": f"<{email_id}@ourco.example>",
+                            "message_id": f"{email_id}@ourco.example",
                             "created_at": now,
                             "updated_at": now,
                         }

@@ -7,6 +7,7 @@ folder (migrated on start), the in-process broker and the offline AI model.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import threading
 from typing import TYPE_CHECKING
@@ -16,6 +17,9 @@ import click
 from inbox.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    import uuid
+    from datetime import date, datetime
+
     from rich.progress import TaskID
 
 
@@ -54,11 +58,18 @@ def serve(host: str | None, port: int | None, demo: bool, workers: int | None, a
         from inbox.demo import seed_demo
 
         credentials = asyncio.run(seed_demo(settings))
+        asyncio.run(_triage_waiting_mail(settings))
         click.secho("\nDemo workspace ready. Sign in with:", fg="green", bold=True)
         click.echo(f"  email:    {credentials.email}\n  password: {credentials.password}\n")
     bind_host = host or settings.server.host
     bind_port = port or settings.server.port
-    click.echo(f"inbox on http://{bind_host}:{bind_port}  (API docs: /schema)")
+    shown_host = "127.0.0.1" if bind_host in ("0.0.0.0", "::", "") else bind_host  # noqa: S104
+    if "base_url" not in settings.auth.model_fields_set:
+        # Forms and cookie-authenticated changes must come from the base URL's origin: without one
+        # configured, it is the address this server answers on (the one printed below).
+        os.environ["INBOX_AUTH__BASE_URL"] = f"http://{shown_host}:{bind_port}"
+        get_settings.cache_clear()
+    click.echo(f"inbox on http://{shown_host}:{bind_port}  (web inbox: /, API docs: /schema)")
     uvicorn.run(
         "api.asgi:app",
         host=bind_host,
@@ -68,6 +79,22 @@ def serve(host: str | None, port: int | None, demo: bool, workers: int | None, a
         access_log=access_log,
         proxy_headers=settings.auth.trust_forwarded_for,
     )
+
+
+async def _triage_waiting_mail(settings: Settings) -> None:
+    """The demo's mail, read before the first page is shown (the sweeper would, a little later)."""
+    from ai.providers import build_providers
+    from ai.triage import Triager, untriaged_emails
+    from inbox.core.db import Database
+
+    database = Database(settings.resolved_database_url)
+    try:
+        provider, offline = build_providers(settings.ai)
+        triager = Triager(database, settings.ai, provider, offline)
+        for email_id in await untriaged_emails(database, older_than_seconds=0, limit=200):
+            await triager.triage(email_id)
+    finally:
+        await database.dispose()
 
 
 @main.command()
@@ -282,6 +309,70 @@ async def _sync(settings: Settings, mailbox: str) -> None:
                 f"{folder.folder}: {folder.stored} new, {folder.duplicates} already stored, "
                 f"{folder.parse_errors} unparseable (kept raw){note}"
             )
+    finally:
+        await database.dispose()
+
+
+@main.group()
+def metrics() -> None:
+    """The team's performance figures (performance_metrics)."""
+
+
+@metrics.command("rollup")
+@click.option(
+    "--from",
+    "start",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="first UTC day, YYYY-MM-DD",
+)
+@click.option(
+    "--to",
+    "end",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="last UTC day, included, YYYY-MM-DD",
+)
+@click.option("--workspace", default=None, help="a workspace id (default: every workspace)")
+def metrics_rollup(start: datetime, end: datetime, workspace: str | None) -> None:
+    """Recompute the figures of every user for every day from --from to --to (safe to rerun)."""
+    import uuid
+    from datetime import date
+
+    first, last = start.date(), end.date()
+    if first > last:
+        _fail(f"--from ({first}) is after --to ({last})")
+    if last >= date.max:
+        _fail(f"--to must be before {date.max}")
+    workspace_id = None
+    if workspace is not None:
+        try:
+            workspace_id = uuid.UUID(workspace)
+        except ValueError:
+            _fail(f"--workspace {workspace!r} is not a workspace id (a UUID)")
+    settings = get_settings()
+    if settings.embedded:
+        _migrate(settings)
+    written = asyncio.run(_metrics_rollup(settings, workspace_id, first, last))
+    days = (last - first).days + 1
+    click.echo(f"rolled up {days} day(s) from {first} to {last}: {written} row(s) written")
+
+
+async def _metrics_rollup(settings: Settings, workspace_id: uuid.UUID | None, first: date, last: date) -> int:
+    import sqlalchemy as sa
+
+    from inbox.core.db import Database
+    from inbox.metrics.rollup import rollup
+    from inbox.workspaces.models import Workspace
+
+    database = Database(settings.resolved_database_url)
+    try:
+        if workspace_id is not None:
+            async with database.read_sessionmaker() as session:
+                found = await session.scalar(sa.select(Workspace.id).where(Workspace.id == workspace_id))
+            if found is None:
+                _fail(f"no workspace {workspace_id}")
+        return (await rollup(database, workspace_id, first, last)).rows_written
     finally:
         await database.dispose()
 

@@ -141,6 +141,13 @@ class WebhookSettings(BaseModel):
     max_age_seconds: int = Field(default=9 * 3600, ge=1)
 
 
+class TrackingSettings(BaseModel):
+    """Open pixel, click redirects and unsubscribe links in outbound mail (switched on per workspace)."""
+
+    # Where those links point: a tracking domain of its own, else the service's public URL (INBOX_AUTH__BASE_URL).
+    base_url: str | None = None
+
+
 class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -173,6 +180,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     gmail: GmailSettings = Field(default_factory=GmailSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    tracking: TrackingSettings = Field(default_factory=TrackingSettings)
 
     @property
     def embedded(self) -> bool:

@@ -147,6 +147,12 @@ ensure_node_deps() {
 
 # The IMAP tests start a private Dovecot with the project's configuration (tests/ingest/dovecot.py): only the
 # package is needed, with the dovecot and dovenull users it creates. A system instance it may start is left alone.
+ensure_chromium() {
+    # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser of its own).
+    apt_install chromium fonts-liberation
+    [ -x /usr/bin/chromium ] || die "chromium is installed but /usr/bin/chromium is missing"
+}
+
 ensure_dovecot() {
     apt_install dovecot-imapd
     [ -x /usr/sbin/dovecot ] || die "dovecot-imapd is installed but /usr/sbin/dovecot is missing"

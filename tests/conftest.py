@@ -30,6 +30,8 @@ from inbox.core.principal import Role
 from inbox.settings import AuthSettings, Settings
 from tests.factories import Member, make_workspace_with_team
 
+pytest_plugins = ["tests.sending.smtp_fixtures"]
+
 BACKEND = os.environ.get("INBOX_TEST_DATABASE", "postgres")
 POSTGRES_ADMIN_URL = os.environ.get("INBOX_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 TEST_AUTH_SECRET = "test-secret-that-is-long-enough-for-hmac-0123456789"

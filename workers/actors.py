@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import date
 from functools import lru_cache
 
 import dramatiq
@@ -17,10 +18,11 @@ from ai.providers import build_providers
 from ai.triage import Triager
 from inbox.core.db import Database, utcnow
 from inbox.ingest.blobs import LocalBlobStore
+from inbox.metrics.rollup import rollup
 from inbox.sending.service import Sender
 from inbox.settings import Settings, get_settings
 from workers.claims import Claims, LocalClaims, RedisClaims
-from workers.queue import INGEST_QUEUE, SEND_QUEUE, TRIAGE_QUEUE, enqueue_send, enqueue_triage
+from workers.queue import INGEST_QUEUE, METRICS_QUEUE, SEND_QUEUE, TRIAGE_QUEUE, enqueue_send, enqueue_triage
 
 log = logging.getLogger(__name__)
 
@@ -108,3 +110,21 @@ async def send_email(email_id: str) -> None:
         enqueue_send([key], delay_seconds=(outcome.retry_at - utcnow()).total_seconds())
     if outcome.status not in ("sent", "skipped"):
         log.info("send of email %s: %s (%s)", email_id, outcome.status, outcome.error)
+
+
+@dramatiq.actor(queue_name=METRICS_QUEUE, actor_name="rollup_metrics", max_retries=3)
+async def rollup_metrics(start: str, end: str, workspace_id: str | None = None) -> None:
+    """Recompute ``performance_metrics`` from ``start`` to ``end`` (ISO dates, inclusive) for one workspace or
+    all (idempotent: a rerun, or two at once, write the same figures)."""
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+        workspace = uuid.UUID(workspace_id) if workspace_id else None
+    except ValueError:
+        log.error("rollup_metrics: %r to %r (workspace %r) is not a date range; dropped", start, end, workspace_id)
+        return
+    if first > last:
+        log.error("rollup_metrics: %s is after %s; dropped", first, last)
+        return
+    _, database = _runtime()
+    report = await rollup(database, workspace, first, last)
+    log.info("metrics rollup %s to %s: %d row(s) written", first, last, report.rows_written)

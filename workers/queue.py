@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import date
 
 import dramatiq
 
@@ -49,3 +50,13 @@ def enqueue_send(email_ids: Iterable[uuid.UUID], *, delay_seconds: float | None 
             queue_name=SEND_QUEUE, actor_name="send_email", args=(str(email_id),), kwargs={}, options={}
         )
         broker.enqueue(message, delay=delay)
+
+
+METRICS_QUEUE = "metrics"
+
+
+def enqueue_metrics_rollup(start: date, end: date, workspace_id: uuid.UUID | None = None) -> None:
+    """Ask for ``performance_metrics`` of ``start`` to ``end`` (inclusive) to be recomputed (every workspace
+    when ``workspace_id`` is None)."""
+    args = (start.isoformat(), end.isoformat(), *([str(workspace_id)] if workspace_id else []))
+    enqueue("rollup_metrics", *args, queue=METRICS_QUEUE)

@@ -12,12 +12,13 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ai.triage import untriaged_emails
-from inbox.core.db import Database
+from inbox.core.db import Database, utcnow
 from inbox.sending.service import due_for_sending, recover_interrupted
 from inbox.settings import Settings
-from workers.queue import enqueue_send, enqueue_triage
+from workers.queue import enqueue_metrics_rollup, enqueue_send, enqueue_triage
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,17 @@ async def sweep_sends(database: Database) -> int:
     return len(email_ids)
 
 
+METRICS_ROLLUP_SECONDS = 300.0
+METRICS_BACKFILL_SECONDS = 6 * 3600.0
+
+
+async def schedule_metrics_rollup(days: int = 2) -> int:
+    """Enqueue the rollup of the last ``days`` UTC days, today included (every workspace)."""
+    today = utcnow().date()
+    enqueue_metrics_rollup(today - timedelta(days=days - 1), today)
+    return 1
+
+
 def ticks(database: Database, settings: Settings) -> list[Tick]:
     return [
         Tick(
@@ -66,6 +78,14 @@ def ticks(database: Database, settings: Settings) -> list[Tick]:
             lambda: sweep_untriaged(database, settings),
         ),
         Tick("send sweeper", SEND_SWEEP_SECONDS, lambda: sweep_sends(database)),
+        # Yesterday and today, for the dashboards; then, now and again, as far back as a first mailbox sync
+        # reaches, so mail that arrives late (a newly connected mailbox's last weeks) is counted too.
+        Tick("metrics rollup", METRICS_ROLLUP_SECONDS, lambda: schedule_metrics_rollup()),
+        Tick(
+            "metrics backfill",
+            METRICS_BACKFILL_SECONDS,
+            lambda: schedule_metrics_rollup(max(2, settings.ingest.initial_days + 1)),
+        ),
     ]
 
 

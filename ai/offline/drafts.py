@@ -75,7 +75,7 @@ def _first_name(full: str | None) -> str | None:
     return name.split()[0] if name.split() else None
 
 
-def _context(item: TriageInput) -> dict[str, object]:
+def draft_context(item: TriageInput) -> dict[str, object]:
     contact = item.contact
     first = (contact.first_name if contact else None) or _first_name(item.from_name)
     last = contact.last_name if contact else None
@@ -104,7 +104,9 @@ def _context(item: TriageInput) -> dict[str, object]:
     }
 
 
-def _wanted_tone(reading: Reading) -> str:
+def _wanted_tone(reading: Reading, asked: str | None = None) -> str:
+    if asked:
+        return asked
     if reading.formal or reading.intent in (Intent.UNSUBSCRIBE,) or reading.other_kind == "legal":
         return "formal"
     if reading.casual:
@@ -114,10 +116,10 @@ def _wanted_tone(reading: Reading) -> str:
     return "professional"
 
 
-def pick_templates(templates: list[TemplateInfo], reading: Reading) -> list[TemplateInfo]:
-    """Templates that fit the intent, best first: by category order, then by tone."""
+def pick_templates(templates: list[TemplateInfo], reading: Reading, tone: str | None = None) -> list[TemplateInfo]:
+    """Templates that fit the intent, best first: by category order, then by tone (``tone``, else the email's)."""
     order = CATEGORIES.get(reading.intent, ("general",))
-    tone = _wanted_tone(reading)
+    tone = _wanted_tone(reading, tone)
 
     def rank(template: TemplateInfo) -> tuple[int, int]:
         category = template.category.strip().lower().replace("-", "_").replace(" ", "_")
@@ -133,7 +135,10 @@ def reply_subject(subject: str) -> str:
     return f"Re: {base}" if base else "Re: your message"
 
 
-def _signed(body: str, item: TriageInput) -> str:
+_CLOSINGS = {"formal": "Kind regards", "casual": "Cheers", "friendly": "Thanks so much", "professional": "Best regards"}
+
+
+def _signed(body: str, item: TriageInput, tone: str | None = None) -> str:
     rep = item.rep
     if rep is None:
         return body
@@ -144,11 +149,11 @@ def _signed(body: str, item: TriageInput) -> str:
     first = _first_name(rep.name) or rep.name
     if rep.name in tail or (first and re.search(rf"(?m)^\s*{re.escape(first)}\b", tail)):
         return body
-    return f"{body.rstrip()}\n\nBest regards,\n{rep.name}"
+    return f"{body.rstrip()}\n\n{_CLOSINGS.get(tone or '', 'Best regards')},\n{rep.name}"
 
 
 def _from_template(item: TriageInput, reading: Reading, context: Mapping[str, object]) -> DraftReply | None:
-    for template in pick_templates(item.templates, reading):
+    for template in pick_templates(item.templates, reading, item.tone):
         try:
             subject, body = render_all([template.subject, template.body], context)
         except MissingVariable:
@@ -163,7 +168,17 @@ def _from_template(item: TriageInput, reading: Reading, context: Mapping[str, ob
 
 def _generic(item: TriageInput, reading: Reading, context: Mapping[str, object]) -> DraftReply:
     first = context.get("first_name")
-    greeting = f"Dear {item.from_name}," if reading.formal and item.from_name else f"Hi {first}," if first else "Hello,"
+    tone = item.tone  # asked for by the rep; without it, the greeting follows the email's register
+    if (tone == "formal" or (tone is None and reading.formal)) and item.from_name:
+        greeting = f"Dear {item.from_name},"
+    elif tone == "formal":
+        greeting = "Dear Sir or Madam,"
+    elif tone == "casual":
+        greeting = f"Hey {first}," if first else "Hey,"
+    elif tone == "friendly":
+        greeting = f"Hi {first}!" if first else "Hi there!"
+    else:
+        greeting = f"Hi {first}," if first else "Hello,"
     text = _GENERIC.get(reading.intent, _GENERIC[Intent.OTHER])
     time_note = "The time you suggested works for me. " if reading.meeting_sentence else ""
     later = (
@@ -173,12 +188,12 @@ def _generic(item: TriageInput, reading: Reading, context: Mapping[str, object])
     )
     to = f" ({reading.referral_email})" if reading.referral_email else ""
     body = text.format(time=time_note, later=later, to=to)
-    return DraftReply(subject=reply_subject(item.subject), body=_signed(f"{greeting}\n\n{body}", item))
+    return DraftReply(subject=reply_subject(item.subject), body=_signed(f"{greeting}\n\n{body}", item, tone))
 
 
 def draft_reply(item: TriageInput, reading: Reading) -> DraftReply | None:
     """A reply for the rep to review when one is needed, else None."""
     if not reading.needs_reply:
         return None
-    context = _context(item)
+    context = draft_context(item)
     return _from_template(item, reading, context) or _generic(item, reading, context)

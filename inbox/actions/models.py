@@ -50,6 +50,19 @@ class Action(UUIDPrimaryKey, Timestamps, Base):
         sa.Index("ix_actions_workspace_assignee_status_due", "workspace_id", "assigned_to_id", "status", "due_at"),
         sa.Index(None, "workspace_id", "created_at", "id"),
         sa.Index(None, "workspace_id", "contact_id"),
+        sa.Index(
+            "ix_actions_pending_thread",
+            "thread_id",
+            postgresql_where=sa.text("status = 'pending'"),
+            sqlite_where=sa.text("status = 'pending'"),
+        ),
+        # The metrics rollup's days of completed actions (migration 0006).
+        sa.Index(
+            "ix_actions_completed_at",
+            "completed_at",
+            postgresql_where=sa.text("status = 'completed'"),
+            sqlite_where=sa.text("status = 'completed'"),
+        ),
     )
 
     workspace_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))

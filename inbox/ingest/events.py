@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.contacts.models import Contact
+from inbox.contacts.unsubscribe import unsubscribe_contact
 from inbox.ingest.types import BounceKind
 from inbox.threads.models import DeliveryStatus, Direction, Email, EmailEvent, EmailEventType
 
@@ -288,8 +289,10 @@ async def _apply(
         if event.event_type is EmailEventType.BOUNCED and event.bounce_kind == BounceKind.HARD:
             await mark_bounced(session, [contact_id], event.occurred_at)
         elif event.event_type in (EmailEventType.UNSUBSCRIBED, EmailEventType.SPAM_COMPLAINT):
-            # A spam complaint is the strongest "stop mailing me" there is.
-            await _mark_unsubscribed(session, contact_id, event.occurred_at)
+            # A spam complaint is the strongest "stop mailing me" there is: unsubscribed, every sequence stopped.
+            await unsubscribe_contact(
+                session, target.workspace_id, contact_id, event.occurred_at, reason=str(event.event_type)
+            )
 
 
 def _promote(status: DeliveryStatus) -> sa.ColumnElement[Any]:
@@ -335,14 +338,5 @@ async def mark_bounced(session: AsyncSession, contact_ids: Collection[uuid.UUID]
         sa.update(Contact)
         .where(Contact.id.in_(set(contact_ids)), Contact.bounced.is_(False))
         .values(bounced=True, bounced_at=at)
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def _mark_unsubscribed(session: AsyncSession, contact_id: uuid.UUID, at: datetime) -> None:
-    await session.execute(
-        sa.update(Contact)
-        .where(Contact.id == contact_id, Contact.unsubscribed.is_(False))
-        .values(unsubscribed=True, unsubscribed_at=at)
         .execution_options(synchronize_session=False)
     )

@@ -47,6 +47,7 @@ from inbox.threads.models import (
     EmailThread,
     InboxStatus,
 )
+from inbox.threads.state import refresh_threads
 from inbox.users.models import User
 
 # Longest text kept as a contact's ``last_message`` preview.
@@ -609,6 +610,7 @@ async def _update_threads(session: AsyncSession, thread_ids: set[uuid.UUID]) -> 
         )
         .execution_options(synchronize_session=False)
     )
+    await refresh_threads(session, thread_ids)
 
 
 async def _update_contacts(session: AsyncSession, items: list[_Item], contacts: dict[str, ContactRef]) -> None:

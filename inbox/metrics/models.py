@@ -1,4 +1,4 @@
-"""Daily per-user figures, rolled up from emails, actions and activities."""
+"""Daily per-user figures, rolled up from emails and actions by ``inbox.metrics.rollup`` (which defines each)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ class PerformanceMetric(UUIDPrimaryKey, Timestamps, Base):
         sa.CheckConstraint("leads_contacted >= 0", name="leads_contacted_non_negative"),
         sa.CheckConstraint("meetings_scheduled >= 0", name="meetings_scheduled_non_negative"),
         sa.CheckConstraint("actions_completed >= 0", name="actions_completed_non_negative"),
+        sa.CheckConstraint("response_count >= 0", name="response_count_non_negative"),
         sa.CheckConstraint("reply_rate >= 0", name="reply_rate_non_negative"),
         sa.CheckConstraint(
             "avg_response_time_minutes IS NULL OR avg_response_time_minutes >= 0",
@@ -38,6 +39,8 @@ class PerformanceMetric(UUIDPrimaryKey, Timestamps, Base):
     # replies_received / emails_sent, as a fraction (0.25 is 25 %).
     reply_rate: Mapped[float] = mapped_column(sa.Float, default=0.0, server_default=sa.text("0"))
     avg_response_time_minutes: Mapped[float | None] = mapped_column(sa.Float)
+    # How many replies avg_response_time_minutes averages: its weight when days or users are combined.
+    response_count: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     leads_contacted: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     meetings_scheduled: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     actions_completed: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))

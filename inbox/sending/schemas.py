@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -19,3 +20,21 @@ class SendOut(EmailOut):
 
     retry_count: int
     last_error: str | None = Field(description="the mail server's reply to the last failed attempt")
+
+
+class DraftUpdate(InputModel):
+    subject: str = Field(max_length=998, description="one line")
+    body: str = Field(max_length=100_000, description="plain text; replaces any HTML body")
+
+
+class DraftRegenerate(InputModel):
+    tone: Literal["professional", "friendly", "casual", "formal"]
+
+
+class DraftOut(SendOut):
+    """A draft with what the AI first wrote (kept once a rep changes it) and, once approved, the edit distance."""
+
+    ai_generated: bool
+    ai_draft_subject: str | None
+    ai_draft_body: str | None
+    draft_edit_distance: int | None

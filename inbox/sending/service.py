@@ -39,8 +39,11 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import Literal
 
+import sqlalchemy as sa
+from rapidfuzz.distance import Levenshtein
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inbox.actions.models import Action, ActionStatus
 from inbox.core.db import Database, utcnow
 from inbox.core.errors import Conflict, InvalidInput
 from inbox.core.principal import Principal
@@ -48,10 +51,14 @@ from inbox.core.repository import aware
 from inbox.core.secrets import SecretBox, UndecryptableSecret
 from inbox.mailboxes.models import EmailAccount, MailboxProvider
 from inbox.sending import repository
+from inbox.sending.gmail import GmailSender, gmail_thread_id, store_gmail_message_id
 from inbox.sending.smtp import DeliveryError, PermanentFailure, SmtpLogin, SmtpPool, TransientFailure
 from inbox.settings import Settings
 from inbox.threads.models import DeliveryStatus, Direction, Email
 from inbox.threads.repository import EmailRepository
+from inbox.threads.state import refresh_threads
+from inbox.tracking.rewrite import TrackedContent
+from inbox.tracking.service import OutboundTracking
 
 MAX_RETRIES = 5  # transient failures before an email is FAILED
 BACKOFF_SECONDS = 30.0  # the n-th retry waits BACKOFF_SECONDS * 2**(n-1)
@@ -79,8 +86,15 @@ class SendOutcome:
 
 
 def new_message_id(address: str) -> str:
+    """A Message-ID of the sending mailbox's domain, stored as ingestion stores them: without angle brackets,
+    so that our own copy synced back from the Sent folder and the lead's replies find it."""
     domain = address.rpartition("@")[2].strip().lower() or "localhost"
-    return f"<{uuid.uuid4()}@{domain}>"
+    return f"{uuid.uuid4()}@{domain}"
+
+
+def msg_id(value: str) -> str:
+    """A stored Message-ID as a header's msg-id: in angle brackets."""
+    return f"<{value.strip().strip('<>')}>"
 
 
 async def approve_send(
@@ -121,8 +135,38 @@ async def approve_send(
     else:
         email.delivery_status, email.scheduled_at = DeliveryStatus.QUEUED, None
     email.retry_count, email.last_error = 0, None
+    if email.ai_generated:
+        email.draft_edit_distance = draft_edit_distance(email)
     await emails.flush()
+    await complete_reply_actions(session, email, now)
+    if email.thread_id is not None:
+        await refresh_threads(session, [email.thread_id])
     return email
+
+
+def draft_edit_distance(email: Email) -> int:
+    """Characters changed between the AI's draft (subject and body) and what the rep approved: 0 untouched."""
+    if email.ai_draft_body is None and email.ai_draft_subject is None:
+        return 0  # never edited: the draft is the AI's text
+    before = f"{email.ai_draft_subject if email.ai_draft_subject is not None else email.subject or ''}\n" + (
+        email.ai_draft_body if email.ai_draft_body is not None else email.body_text or ""
+    )
+    after = f"{email.subject or ''}\n{email.body_text or ''}"
+    return int(Levenshtein.distance(before, after))
+
+
+async def complete_reply_actions(session: AsyncSession, email: Email, now: datetime) -> None:
+    """The reply actions whose draft this is are done once the draft is approved."""
+    await session.execute(
+        sa.update(Action)
+        .where(
+            Action.workspace_id == email.workspace_id,
+            Action.draft_email_id == email.id,
+            Action.status == ActionStatus.PENDING,
+        )
+        .values(status=ActionStatus.COMPLETED, completed_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # --- Sending (the worker) -------------------------------------------------------------------------------------
@@ -159,15 +203,17 @@ _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP
 
 
-def build_message(email: Email, account: EmailAccount, now: datetime) -> Message:
+def build_message(email: Email, account: EmailAccount, now: datetime, tracked: TrackedContent | None = None) -> Message:
     """The message as sent. Built with the ``email.mime`` classes (the compat32 policy): the
-    ``EmailMessage`` API parses every header it is given and cost a quarter of a worker's CPU per send."""
-    text = _text(email.body_text or "", "plain")
+    ``EmailMessage`` API parses every header it is given and cost a quarter of a worker's CPU per send.
+    ``tracked`` (``inbox.tracking``) replaces the bodies and adds its headers (List-Unsubscribe)."""
+    body_text, body_html = (tracked.body_text, tracked.body_html) if tracked else (email.body_text, email.body_html)
+    text = _text(body_text or "", "plain")
     message: Message
-    if email.body_html:
+    if body_html:
         message = MIMEMultipart("alternative")
         message.attach(text)
-        message.attach(_text(email.body_html, "html"))
+        message.attach(_text(body_html, "html"))
     else:
         message = text
     message["From"] = formataddr((account.display_name or "", account.email_address))
@@ -179,11 +225,13 @@ def build_message(email: Email, account: EmailAccount, now: datetime) -> Message
         message["Reply-To"] = _addresses([email.reply_to])
     message["Subject"] = _header(email.subject or "")
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = email.message_id or ""
+    message["Message-ID"] = msg_id(email.message_id or "")
     if email.in_reply_to:
-        message["In-Reply-To"] = email.in_reply_to
+        message["In-Reply-To"] = msg_id(email.in_reply_to)
     if email.references:
-        message["References"] = " ".join(email.references)
+        message["References"] = " ".join(msg_id(reference) for reference in email.references)
+    for name, value in tracked.headers if tracked else ():
+        message[name] = value
     return message
 
 
@@ -219,6 +267,8 @@ class Sender:
         self.database = database
         self.settings = settings
         self.pool = pool or SmtpPool()
+        self.gmail = GmailSender(database, settings)
+        self.tracking = OutboundTracking(settings)
 
     async def send(self, email_id: uuid.UUID) -> SendOutcome:
         now = utcnow()
@@ -243,8 +293,6 @@ class Sender:
                         )
                         return SendOutcome("deferred", email_id, DAILY_LIMIT_REACHED, retry_at=due)
                     problem = "the mailbox to send from no longer exists"
-                elif account.provider is MailboxProvider.GMAIL:
-                    problem = "sending through the Gmail API is not implemented yet; give the mailbox SMTP settings"
                 elif not account.is_active:
                     problem = "the mailbox is disconnected"
             if problem is not None or account is None:
@@ -255,18 +303,27 @@ class Sender:
                     session, email_id, delivery_status=DeliveryStatus.FAILED, last_error=error, updated_at=now
                 )
                 return SendOutcome("failed", email_id, error)
+            via_gmail = account.provider is MailboxProvider.GMAIL
+            gmail_thread = await gmail_thread_id(session, email, account) if via_gmail else None
+            tracking = await self.tracking.options(session, email.workspace_id)
         # The claim is committed: from here on no other worker will send this email.
+        gmail_sent = None
         try:
-            login = smtp_login(account, self.settings)
-            message = build_message(email, account, now)
-            recipients = [_bare(a) for a in (*email.to_addresses, *email.cc_addresses, *email.bcc_addresses)]
-            await self.pool.send(login, message, account.email_address, recipients)
+            message = build_message(email, account, now, self.tracking.content(email, tracking, account.email_address))
+            if via_gmail:
+                gmail_sent = await self.gmail.send(account, message, bcc=email.bcc_addresses, thread_id=gmail_thread)
+            else:
+                login = smtp_login(account, self.settings)
+                recipients = [_bare(a) for a in (*email.to_addresses, *email.cc_addresses, *email.bcc_addresses)]
+                await self.pool.send(login, message, account.email_address, recipients)
         except (DeliveryError, UndecryptableSecret) as exc:
             return await self._failed(email, account, now, exc)
         sent_at = utcnow()
         async with self.database.transaction() as session:
             if await repository.mark_sent(session, email_id, sent_at):
-                await repository.add_sent_event(session, email, "smtp", sent_at)
+                if gmail_sent is not None and gmail_sent.message_id is not None:
+                    await store_gmail_message_id(session, email_id, gmail_sent.message_id)
+                await repository.add_sent_event(session, email, "gmail" if via_gmail else "smtp", sent_at)
         return SendOutcome("sent", email_id)
 
     async def _failed(

@@ -12,6 +12,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inbox.core.db import Base, Timestamps, UUIDPrimaryKey, sql_now
 
+# The words of an email the inbox searches. Migration 0005 builds the GIN index ix_emails_search on exactly
+# this expression (PostgreSQL only, so not declared here).
+SEARCH_DOCUMENT = (
+    "to_tsvector('simple'::regconfig, coalesce(subject, '') || ' ' || coalesce(from_name, '') || ' ' "
+    "|| coalesce(from_address, '') || ' ' || coalesce(body_text, ''))"
+)
+
 
 class ThreadStatus(StrEnum):
     ACTIVE = "active"
@@ -65,6 +72,16 @@ class EmailThread(UUIDPrimaryKey, Timestamps, Base):
         sa.UniqueConstraint("email_account_id", "thread_identifier"),
         sa.Index(None, "workspace_id", "last_message_at"),
         sa.Index(None, "workspace_id", "contact_id"),
+        # The inbox's first page: active threads by attention, then newest (migration 0005).
+        sa.Index(
+            "ix_email_threads_inbox",
+            "workspace_id",
+            "attention",
+            "last_message_at",
+            "id",
+            postgresql_where=sa.text("status = 'active'"),
+            sqlite_where=sa.text("status = 'active'"),
+        ),
         sa.CheckConstraint("message_count >= 0", name="message_count_non_negative"),
     )
 
@@ -88,6 +105,13 @@ class EmailThread(UUIDPrimaryKey, Timestamps, Base):
     )
     last_message_at: Mapped[datetime | None]
     message_count: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    # What the inbox sorts and filters by, kept by inbox.threads.state.refresh_threads.
+    unread_count: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    needs_reply: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    has_draft: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    attention: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default=sa.text("0"))
+    intent: Mapped[str | None] = mapped_column(sa.String(32))
+    urgency: Mapped[str | None] = mapped_column(sa.String(16))
 
     emails: Mapped[list[Email]] = relationship(back_populates="thread", lazy="raise", passive_deletes=True)
 
@@ -129,6 +153,19 @@ class Email(UUIDPrimaryKey, Timestamps, Base):
             sqlite_where=sa.text("delivery_status IN ('queued', 'sending')"),
         ),
         sa.Index(None, "thread_id", "received_at"),
+        # The metrics rollup's days of sent and received mail (migration 0006).
+        sa.Index(
+            "ix_emails_outbound_sent_at",
+            "sent_at",
+            postgresql_where=sa.text("direction = 'outbound'"),
+            sqlite_where=sa.text("direction = 'outbound'"),
+        ),
+        sa.Index(
+            "ix_emails_inbound_received_at",
+            "received_at",
+            postgresql_where=sa.text("direction = 'inbound'"),
+            sqlite_where=sa.text("direction = 'inbound'"),
+        ),
         sa.Index(None, "workspace_id", "contact_id"),
         sa.Index(None, "sequence_id"),
         sa.Index(None, "sequence_step_id"),
@@ -208,6 +245,10 @@ class Email(UUIDPrimaryKey, Timestamps, Base):
     retry_count: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     ai_generated: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The AI's draft as first written, kept when a rep edits it; at approval, the edit distance to what is sent.
+    ai_draft_subject: Mapped[str | None] = mapped_column(sa.Text)
+    ai_draft_body: Mapped[str | None] = mapped_column(sa.Text)
+    draft_edit_distance: Mapped[int | None]
     # Set in the transaction that writes the email's triage (inbound mail only).
     triaged_at: Mapped[datetime | None]
 

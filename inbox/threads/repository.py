@@ -34,7 +34,15 @@ from inbox.core.pagination import Page, Sort, SortField, paginate
 from inbox.core.principal import Principal
 from inbox.core.repository import WorkspaceRepository, aware
 from inbox.mailboxes.models import EmailAccount
-from inbox.threads.models import Direction, Email, EmailAttachment, EmailThread, InboxStatus, ThreadStatus
+from inbox.threads.models import (
+    DeliveryStatus,
+    Direction,
+    Email,
+    EmailAttachment,
+    EmailThread,
+    InboxStatus,
+    ThreadStatus,
+)
 from inbox.threads.schemas import PREVIEW_CHARS, EmailSummary
 
 # When a message happened: received for inbound mail, sent for outbound, created for a draft.
@@ -118,7 +126,8 @@ class ThreadRepository(WorkspaceRepository[EmailThread]):
         )
 
     async def latest_messages(self, thread_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Row[Any]]:
-        """The newest message of each thread (``from_address``, ``from_name``, ``preview``), in one query."""
+        """The newest message of each thread, drafts aside (``from_address``, ``from_name``, ``preview``), in one
+        query."""
         if not thread_ids:
             return {}
         rank = func.row_number().over(partition_by=Email.thread_id, order_by=(EMAIL_DATE.desc(), Email.id.desc()))
@@ -130,7 +139,12 @@ class ThreadRepository(WorkspaceRepository[EmailThread]):
                 EMAIL_PREVIEW.label("preview"),
                 rank.label("rank"),
             )
-            .where(Email.workspace_id == self.workspace_id, Email.thread_id.in_(list(thread_ids)))
+            .where(
+                Email.workspace_id == self.workspace_id,
+                Email.thread_id.in_(list(thread_ids)),
+                # A draft is not a message of the conversation yet.
+                or_(Email.direction == Direction.INBOUND, Email.delivery_status != DeliveryStatus.DRAFT),
+            )
             .subquery()
         )
         rows = await self.session.execute(select(ranked).where(ranked.c.rank == 1))

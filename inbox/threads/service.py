@@ -21,6 +21,7 @@ from inbox.ingest.blobs import BlobStore
 from inbox.threads.models import Direction, Email, EmailAttachment, EmailThread, InboxStatus, ThreadStatus
 from inbox.threads.repository import EmailRepository, ThreadRepository
 from inbox.threads.schemas import EmailUpdate, ThreadDetail, ThreadEmail, ThreadOut, ThreadSummary, ThreadUpdate
+from inbox.threads.state import refresh_threads
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ async def update_thread(
     thread = await repository.get(thread_id)
     repository.apply(thread, data.model_dump(exclude_unset=True))
     await repository.flush()
+    await refresh_threads(session, [thread.id])
     return thread
 
 
@@ -93,6 +95,8 @@ async def update_email(session: AsyncSession, principal: Principal, email_id: uu
         raise InvalidInput("inbox_status: only inbound mail has an inbox status", field="inbox_status")
     repository.apply(email, {"inbox_status": InboxStatus(data.inbox_status)})
     await repository.flush()
+    if email.thread_id is not None:
+        await refresh_threads(session, [email.thread_id])
     return email
 
 

@@ -207,7 +207,10 @@ BODIES: dict[tuple[str, str], Callable[[Tenant], Any]] = {
     ("POST", "/api/auth/reset-password"): lambda t: {"token": "x" * 24, "newPassword": "a-new-password-123"},
     ("POST", "/api/auth/revoke-session"): lambda t: {"token": t.admin.token},
     ("POST", "/api/auth/sign-out"): lambda t: {},
+    ("PATCH", "/api/emails/{email_id}/draft"): lambda t: {"subject": "pwned", "body": "pwned"},
+    ("POST", "/api/emails/{email_id}/draft/regenerate"): lambda t: {"tone": "casual"},
 }
+WEB_AUTH_PAGES = frozenset({"/sign-in", "/sign-out", "/forgot-password", "/reset-password"})
 QUERIES: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/auth/reset-password/{token}"): {"callbackURL": "/reset"},
 }
@@ -243,7 +246,8 @@ class Endpoint:
 
     @property
     def is_auth(self) -> bool:
-        return self.path == "/api/auth" or self.path.startswith("/api/auth/")
+        # The web inbox's sign-in pages too: they can end the caller's session.
+        return self.path in WEB_AUTH_PAGES or self.path == "/api/auth" or self.path.startswith("/api/auth/")
 
     @property
     def query_params(self) -> list[str]:

@@ -10,6 +10,8 @@ values as strings, base64url ``raw`` without padding) and error bodies:
 - ``GET  /gmail/v1/users/me/history?startHistoryId&historyTypes=messageAdded&pageToken``
   (404 ``NOT_FOUND`` when the start is older than the history kept)
 - ``POST /gmail/v1/users/me/watch`` and ``/stop``
+- ``POST /gmail/v1/users/me/messages/send`` (``{"raw", "threadId"}``; recorded in ``state.sent``, and the
+  message joins the mailbox under the ``SENT`` label; 400 ``Invalid To header`` for an address without ``@``)
 - ``POST /token`` (``grant_type=refresh_token``; ``invalid_grant`` once revoked)
 
 API calls need a live ``Authorization: Bearer`` access token (401 otherwise);
@@ -19,6 +21,9 @@ API calls need a live ``Authorization: Bearer`` access token (401 otherwise);
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
+import email.utils
 import json
 import re
 import secrets
@@ -43,6 +48,16 @@ class FakeMessage:
     internal_date_ms: int
     raw: bytes
     history_id: int
+
+
+@dataclass
+class SentMessage:
+    """What ``messages.send`` received: the decoded message and the threadId asked for."""
+
+    id: str
+    thread_id: str | None
+    raw: bytes
+    body: dict[str, Any]
 
 
 @dataclass
@@ -79,6 +94,7 @@ class FakeGmailState:
     failures: list[_Failure] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     watches: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[SentMessage] = field(default_factory=list)
     stops: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
@@ -317,6 +333,8 @@ def _handler_for(fake: FakeGmail) -> type[BaseHTTPRequestHandler]:
                 return 200, _get_message(state, match.group(1), query), {}
             if method == "GET" and re.fullmatch(_USER + "/history", path):
                 return 200, _list_history(state, query), {}
+            if method == "POST" and re.fullmatch(_USER + "/messages/send", path):
+                return 200, _send(state, body), {}
             if method == "POST" and re.fullmatch(_USER + "/watch", path):
                 return 200, _watch(state, body), {}
             if method == "POST" and re.fullmatch(_USER + "/stop", path):
@@ -473,3 +491,47 @@ def _watch(state: FakeGmailState, body: bytes) -> dict[str, Any]:
     state.watches.append(request)
     expiration = int((time.time() + 7 * 24 * 3600) * 1000)
     return {"historyId": str(state.history_id), "expiration": str(expiration)}
+
+
+def _send(state: FakeGmailState, body: bytes) -> dict[str, Any]:
+    """users.messages.send: the raw message, base64url (padded or not), into the mailbox's SENT label."""
+    try:
+        request = json.loads(body or b"{}")
+    except ValueError:
+        raise _Answer(400, google_error(400, "Invalid JSON payload received.", "parseError")) from None
+    raw_field = request.get("raw") if isinstance(request, dict) else None
+    if not isinstance(raw_field, str) or not raw_field:
+        raise _Answer(
+            400,
+            google_error(
+                400, "'raw' RFC822 payload message string or uploading message via /upload/* URL required", "badRequest"
+            ),
+        )
+    try:
+        raw = base64.urlsafe_b64decode(raw_field + "=" * (-len(raw_field) % 4))
+    except ValueError:
+        raise _Answer(400, google_error(400, "Invalid value for ByteString", "invalidArgument")) from None
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    recipients = 0
+    for header in ("To", "Cc", "Bcc"):
+        for _, address in email.utils.getaddresses(parsed.get_all(header, [])):
+            if "@" not in address:
+                raise _Answer(400, google_error(400, f"Invalid {header} header", "invalidArgument"))
+            recipients += 1
+    if not recipients:
+        raise _Answer(400, google_error(400, "Recipient address required", "invalidArgument"))
+    thread_id = request.get("threadId")
+    thread_id = thread_id if isinstance(thread_id, str) and thread_id else None
+    state.history_id += 1
+    message_id = secrets.token_hex(8)
+    state.messages[message_id] = FakeMessage(
+        id=message_id,
+        thread_id=thread_id or message_id,
+        label_ids=["SENT"],
+        internal_date_ms=int(time.time() * 1000),
+        raw=raw,
+        history_id=state.history_id,
+    )
+    state.history.append((state.history_id, [message_id]))
+    state.sent.append(SentMessage(id=message_id, thread_id=thread_id, raw=raw, body=request))
+    return {"id": message_id, "threadId": thread_id or message_id, "labelIds": ["SENT"]}

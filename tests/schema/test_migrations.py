@@ -30,7 +30,7 @@ from inbox.models import AuthUser, Base, Workspace, leads
 TABLES = Base.metadata.tables
 BETTER_AUTH_TABLES = {"user", "session", "account", "verification"}
 # Created by the migration on PostgreSQL only, so absent from the models.
-POSTGRES_ONLY_INDEXES = {"ix_contacts_search_trgm", "ix_contacts_tags_gin"}
+POSTGRES_ONLY_INDEXES = {"ix_contacts_search_trgm", "ix_contacts_tags_gin", "ix_emails_search"}
 OLD = datetime(2000, 1, 1, tzinfo=UTC)
 
 Row = dict[str, Any]

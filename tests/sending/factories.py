@@ -14,8 +14,8 @@ from inbox.settings import Settings
 from inbox.threads.models import DeliveryStatus, Direction, Email, EmailThread
 from tests.sending.smtp_server import PASSWORD, USERNAME
 
-ROOT_ID = "<root-1@acme-corp.example>"
-PARENT_ID = "<reply-1@acme-corp.example>"
+ROOT_ID = "root-1@acme-corp.example"  # stored as ingestion stores them: no angle brackets
+PARENT_ID = "reply-1@acme-corp.example"
 
 
 def mailbox_values(settings: Settings, host: str, port: int, **values: object) -> dict[str, object]:
@@ -44,7 +44,7 @@ async def make_draft(
     """A thread whose latest message is the lead's reply, and the rep's draft answering it (no reply headers yet).
     With ``key="1"`` the thread's Message-IDs are ROOT_ID and PARENT_ID."""
     key = key or uuid.uuid4().hex
-    root_id, parent_id = f"<root-{key}@acme-corp.example>", f"<reply-{key}@acme-corp.example>"
+    root_id, parent_id = f"root-{key}@acme-corp.example", f"reply-{key}@acme-corp.example"
     thread = EmailThread(
         workspace_id=mailbox.workspace_id,
         email_account_id=mailbox.id,

@@ -93,4 +93,5 @@ class SmtpServer:
         self.logins.clear()
 
     def with_message_id(self, message_id: str) -> list[Received]:
-        return [r for r in self.received if r.message["Message-ID"] == message_id]
+        """What was received with the (stored, bracketless) ``message_id``."""
+        return [r for r in self.received if r.message["Message-ID"] == f"<{message_id}>"]

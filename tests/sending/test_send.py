@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage, Message
 
@@ -35,32 +35,6 @@ from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.factories import Member
 from tests.sending.factories import PARENT_ID, ROOT_ID, mailbox_values, make_draft
 from tests.sending.smtp_server import USERNAME, SmtpServer
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _clean_server(smtp: SmtpServer) -> None:
-    smtp.reset()
-
-
-@pytest.fixture
-async def mailbox(
-    session: AsyncSession, settings: Settings, team: dict[Role, Member], smtp: SmtpServer
-) -> EmailAccount:
-    rep = team[Role.SALES_REP]
-    account = EmailAccount(
-        workspace_id=rep.workspace_id, user_id=rep.user.id, **mailbox_values(settings, smtp.host, smtp.port)
-    )
-    session.add(account)
-    await session.commit()
-    return account
 
 
 async def reload(session: AsyncSession, email_id: uuid.UUID) -> Email:
@@ -96,7 +70,8 @@ async def test_approval_queues_the_draft_with_our_message_id_and_the_threads_rep
 
     assert email.delivery_status is DeliveryStatus.QUEUED
     assert email.message_id is not None
-    assert email.message_id.startswith("<") and email.message_id.endswith("@ourco.example>")
+    # Stored as ingestion stores Message-IDs (no brackets), so a reply to it threads and a Sent copy dedupes.
+    assert not email.message_id.startswith("<") and email.message_id.endswith("@ourco.example")
     assert email.in_reply_to == PARENT_ID
     assert email.references == [ROOT_ID, PARENT_ID]
     assert email.from_address == USERNAME
@@ -141,9 +116,9 @@ async def test_a_send_delivers_once_with_its_headers_and_records_it(
     assert (first.status, second.status) == ("sent", "skipped")
     [received] = smtp.received
     message = received.message
-    assert message["Message-ID"] == email.message_id
-    assert message["In-Reply-To"] == PARENT_ID
-    assert message["References"] == f"{ROOT_ID} {PARENT_ID}"
+    assert message["Message-ID"] == f"<{email.message_id}>"
+    assert message["In-Reply-To"] == f"<{PARENT_ID}>"
+    assert message["References"] == f"<{ROOT_ID}> <{PARENT_ID}>"
     assert message["From"] == f"Rita Rep <{USERNAME}>"
     assert message["To"] == "Jane Buyer <jane@acme-corp.example>"
     assert message["Cc"] == "boss@acme-corp.example"
@@ -183,7 +158,7 @@ async def test_a_kept_connection_is_reused_for_the_next_message_of_the_mailbox(
         await pool.close()
 
     assert [outcome.status for outcome in outcomes] == ["sent"] * 3
-    assert sorted(r.message["Message-ID"] for r in smtp.received) == sorted(e.message_id or "" for e in emails)
+    assert sorted(r.message["Message-ID"] for r in smtp.received) == sorted(f"<{e.message_id}>" for e in emails)
     assert smtp.logins == [USERNAME]  # one connection, one login
 
 
@@ -422,7 +397,7 @@ async def test_the_same_send_run_concurrently_sends_each_email_once(
 
     statuses = sorted(outcome.status for outcome in outcomes)
     assert statuses == ["sent"] * 10 + ["skipped"] * 20
-    assert sorted(r.message["Message-ID"] for r in smtp.received) == sorted(e.message_id or "" for e in emails)
+    assert sorted(r.message["Message-ID"] for r in smtp.received) == sorted(f"<{e.message_id}>" for e in emails)
 
 
 def test_the_backoff_doubles() -> None:
@@ -457,7 +432,7 @@ def test_non_ascii_names_subjects_and_bodies_survive_the_trip() -> None:
     assert parsed["Subject"] == "Re: Preise für 2026 — Angebot"
     assert parsed["From"] == f"Renée Ça <{USERNAME}>"
     assert parsed["To"] == "José Núñez <jose@acme-corp.example>, plain@acme-corp.example"
-    assert parsed["Message-ID"] == message_id
+    assert parsed["Message-ID"] == f"<{message_id}>"
     plain = parsed.get_body(("plain",))
     assert isinstance(plain, EmailMessage)
     assert plain.get_content() == "Grüße aus München,\n" + "x" * 1200 + "\n"

@@ -121,9 +121,11 @@ async def test_every_email_enqueued_twice_and_swept_is_sent_once(
         broker.close()
 
     sent = sorted(
-        r.message["Message-ID"] for r in smtp.received if r.message["Message-ID"] in {e.message_id for e in emails}
+        r.message["Message-ID"]
+        for r in smtp.received
+        if r.message["Message-ID"] in {f"<{e.message_id}>" for e in emails}
     )
-    assert sent == sorted(email.message_id or "" for email in emails)
+    assert sent == sorted(f"<{email.message_id}>" for email in emails)
 
 
 async def test_the_sweeper_sends_mail_whose_queue_message_was_lost(
