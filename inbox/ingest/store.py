@@ -597,19 +597,8 @@ async def _insert_attachments(
 
 
 async def _update_threads(session: AsyncSession, thread_ids: set[uuid.UUID]) -> None:
-    """Recount the touched threads from their emails (exact whatever the arrival order)."""
-    if not thread_ids:
-        return
-    latest = sa.func.coalesce(Email.received_at, Email.sent_at)
-    await session.execute(
-        sa.update(EmailThread)
-        .where(EmailThread.id.in_(thread_ids))
-        .values(
-            message_count=sa.select(sa.func.count(Email.id)).where(Email.thread_id == EmailThread.id).scalar_subquery(),
-            last_message_at=sa.select(sa.func.max(latest)).where(Email.thread_id == EmailThread.id).scalar_subquery(),
-        )
-        .execution_options(synchronize_session=False)
-    )
+    """Recount the touched threads from their emails (exact whatever the arrival order), with the rest of
+    what the inbox shows of them (:mod:`inbox.threads.state`), in one write per thread."""
     await refresh_threads(session, thread_ids)
 
 

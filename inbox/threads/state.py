@@ -3,12 +3,12 @@
 The inbox sorts and filters a workspace's threads by whether a person is
 needed, so those facts live on ``email_threads`` (migration 0005) instead of
 being recomputed from every email of 100,000 threads per page view.
-``refresh_threads`` recomputes them from the thread's emails, actions, insights
-and contact in two set-based UPDATEs; every writer that changes one of those
-calls it for the threads it touched, in its own transaction: ingestion (new
-mail), triage (intent, drafts, reply actions), sending (a draft approved or
-sent), the web inbox (read, archive, discard).
+``refresh_threads`` recomputes them for the threads a writer touched, in the
+writer's transaction: ingestion (new mail), triage (intent, drafts, reply
+actions), sending (a draft approved), the web inbox (read, archive, discard).
 
+- ``message_count``, ``last_message_at``: its emails, and when the newest was
+  received or sent.
 - ``unread_count``: inbound emails still unread.
 - ``has_draft``: an outbound email in the thread is a draft.
 - ``needs_reply``: the newest message a person wrote (auto-replies, bounces,
@@ -17,65 +17,77 @@ sent), the web inbox (read, archive, discard).
 - ``intent``, ``urgency``: what triage said of the newest inbound message.
 - ``attention``: 3 a hot lead waits for a reply, 2 an urgent message does, 1 a
   reply or a draft waits, 0 nothing does. The inbox shows higher first.
+
+The facts are read with six statements, each a probe per thread (or email) id
+on PostgreSQL (``each_key``), aggregated in the database so that a long thread
+is not read into this process; only the threads whose facts changed are
+written, in one batch. (Correlated subqueries in one
+UPDATE did the same work, but right after a bulk load the planner read them
+through a partial index over every inbound email, and a sync slowed as its
+mailbox grew.)
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.actions.models import Action, ActionStatus, ActionType
 from inbox.contacts.models import Contact, Temperature
+from inbox.core.queries import each_key
 from inbox.insights.models import AiInsight, InsightType
 from inbox.threads.models import DeliveryStatus, Direction, Email, EmailThread, InboxStatus
 
-_THREAD = EmailThread.id
-_WHEN = sa.func.coalesce(Email.received_at, Email.sent_at, Email.scheduled_at, Email.created_at)
+STATE_COLUMNS = (
+    "message_count",
+    "last_message_at",
+    "unread_count",
+    "needs_reply",
+    "has_draft",
+    "intent",
+    "urgency",
+    "attention",
+)
+_INBOUND = Email.direction == Direction.INBOUND
+# When a message happened, for ordering: received, sent, due or written.
+_AT = sa.func.coalesce(Email.received_at, Email.sent_at, Email.scheduled_at, Email.created_at)
+# A message a person wrote that exists for its recipient: auto-replies, bounces, drafts and failed sends aside.
+_HUMAN = sa.and_(
+    Email.is_auto_reply.is_(False),
+    Email.is_bounce.is_(False),
+    sa.or_(_INBOUND, Email.delivery_status.not_in([DeliveryStatus.DRAFT, DeliveryStatus.FAILED])),
+)
+_TABLE: sa.Table = EmailThread.__table__  # type: ignore[assignment]
+# Core, not ORM: executed with many parameter sets (one per changed thread) as one executemany.
+_UPDATE = (
+    sa.update(_TABLE)
+    .where(_TABLE.c.id == sa.bindparam("b_id"))
+    .values({column: sa.bindparam(f"b_{column}") for column in STATE_COLUMNS})
+)
 
 
-def _newest_human() -> sa.ScalarSelect[uuid.UUID]:
-    """The id of the thread's newest message a person wrote and that exists for its recipient."""
-    return (
-        sa.select(Email.id)
-        .where(
-            Email.thread_id == _THREAD,
-            Email.is_auto_reply.is_(False),
-            Email.is_bounce.is_(False),
-            sa.or_(
-                Email.direction == Direction.INBOUND,
-                Email.delivery_status.not_in([DeliveryStatus.DRAFT, DeliveryStatus.FAILED]),
-            ),
-        )
-        .order_by(_WHEN.desc(), Email.id.desc())
-        .limit(1)
-        .correlate(EmailThread)
-        .scalar_subquery()
-    )
+@dataclass(slots=True)
+class _Thread:
+    count: int = 0
+    last: datetime | None = None  # the newest message received or sent (drafts and scheduled mail aside)
+    unread: int = 0
+    draft: bool = False
+    newest_human: tuple[uuid.UUID, bool, bool] | None = None  # (id, inbound, untriaged)
+    newest_inbound: uuid.UUID | None = None
 
 
-def _newest_inbound() -> sa.ScalarSelect[uuid.UUID]:
-    return (
-        sa.select(Email.id)
-        .where(Email.thread_id == _THREAD, Email.direction == Direction.INBOUND, Email.is_bounce.is_(False))
-        .order_by(_WHEN.desc(), Email.id.desc())
-        .limit(1)
-        .correlate(EmailThread)
-        .scalar_subquery()
-    )
-
-
-def _insight(kind: InsightType) -> sa.ScalarSelect[str]:
-    return (
-        sa.select(AiInsight.content)
-        .where(AiInsight.email_id == _newest_inbound(), AiInsight.insight_type == kind)
-        .order_by(AiInsight.created_at.desc())
-        .limit(1)
-        .correlate(EmailThread)
-        .scalar_subquery()
-    )
+def attention(*, needs_reply: bool, hot: bool, urgency: str | None, has_draft: bool) -> int:
+    if needs_reply and hot:
+        return 3
+    if needs_reply and urgency == "high":
+        return 2
+    return 1 if needs_reply or has_draft else 0
 
 
 async def refresh_threads(session: AsyncSession, thread_ids: Iterable[uuid.UUID]) -> None:
@@ -83,58 +95,88 @@ async def refresh_threads(session: AsyncSession, thread_ids: Iterable[uuid.UUID]
     ids = list({*thread_ids})
     if not ids:
         return
-    # Email is the subqueries' own table here, so aliased: the newest message is looked up by id.
-    newest = sa.orm.aliased(Email)
-    newest_is_untriaged_inbound = sa.exists(
-        sa.select(newest.id).where(
-            newest.id == _newest_human(), newest.direction == Direction.INBOUND, newest.triaged_at.is_(None)
-        )
-    ).correlate(EmailThread)
-    newest_is_inbound = sa.exists(
-        sa.select(newest.id).where(newest.id == _newest_human(), newest.direction == Direction.INBOUND)
-    ).correlate(EmailThread)
-    reply_pending = sa.exists(
-        sa.select(Action.id).where(
-            Action.thread_id == _THREAD, Action.status == ActionStatus.PENDING, Action.type == ActionType.REPLY
-        )
+    # Core execution on the session's connection: no ORM result processing and no autoflush walk of what
+    # the caller's session holds (an ingestion batch holds thousands of objects).
+    connection = await session.connection()
+    threads = {thread_id: _Thread() for thread_id in ids}
+    # Per thread, in the database: a long thread is not read row by row into this process.
+    totals = sa.select(
+        Email.thread_id,
+        sa.func.count().label("messages"),
+        sa.func.max(sa.func.coalesce(Email.received_at, Email.sent_at)).label("last"),
+        sa.func.sum(sa.case((sa.and_(_INBOUND, Email.inbox_status == InboxStatus.UNREAD), 1), else_=0)).label("unread"),
+        sa.func.max(sa.case((sa.and_(~_INBOUND, Email.delivery_status == DeliveryStatus.DRAFT), 1), else_=0)).label(
+            "draft"
+        ),
+    ).group_by(Email.thread_id)
+    for row in await connection.execute(each_key(session, totals, Email.thread_id, ids)):
+        thread = threads[row.thread_id]
+        thread.count, thread.last = row.messages, row.last
+        thread.unread, thread.draft = row.unread or 0, bool(row.draft)
+    newest = sa.select(Email.thread_id, Email.id, Email.direction, Email.triaged_at).order_by(
+        _AT.desc(), Email.id.desc()
     )
-    await session.execute(
-        sa.update(EmailThread)
-        .where(EmailThread.id.in_(ids))
-        .values(
-            unread_count=sa.select(sa.func.count(Email.id))
-            .where(
-                Email.thread_id == _THREAD,
-                Email.direction == Direction.INBOUND,
-                Email.inbox_status == InboxStatus.UNREAD,
-            )
-            .scalar_subquery(),
-            has_draft=sa.exists(
-                sa.select(Email.id).where(
-                    Email.thread_id == _THREAD,
-                    Email.direction == Direction.OUTBOUND,
-                    Email.delivery_status == DeliveryStatus.DRAFT,
-                )
+    # Without a per-key probe (SQLite) every matching row comes back, newest first: the first one wins.
+    for row in await connection.execute(each_key(session, newest.where(_HUMAN), Email.thread_id, ids)):
+        thread = threads[row.thread_id]
+        if thread.newest_human is None:
+            inbound = row.direction == Direction.INBOUND
+            thread.newest_human = (row.id, inbound, inbound and row.triaged_at is None)
+    inbound_only = newest.where(_INBOUND, Email.is_bounce.is_(False))
+    for row in await connection.execute(each_key(session, inbound_only, Email.thread_id, ids)):
+        thread = threads[row.thread_id]
+        if thread.newest_inbound is None:
+            thread.newest_inbound = row.id
+
+    pending_replies = sa.select(Action.thread_id).where(
+        Action.status == ActionStatus.PENDING, Action.type == ActionType.REPLY
+    )
+    pending = {
+        row.thread_id
+        for row in await connection.execute(each_key(session, pending_replies, Action.thread_id, ids, unique=False))
+    }
+    newest_inbound = {t.newest_inbound: thread_id for thread_id, t in threads.items() if t.newest_inbound}
+    said: dict[tuple[uuid.UUID, str], str | None] = {}
+    if newest_inbound:
+        read = sa.select(AiInsight.email_id, AiInsight.insight_type, AiInsight.content, AiInsight.created_at).where(
+            AiInsight.insight_type.in_([InsightType.INTENT, InsightType.URGENCY])
+        )
+        insights = await connection.execute(
+            each_key(session, read, AiInsight.email_id, list(newest_inbound), unique=False)
+        )
+        for row in sorted(insights, key=lambda row: row.created_at):  # the latest prompt version's answer wins
+            said[(newest_inbound[row.email_id], str(row.insight_type))] = row.content
+    now_state = sa.select(
+        EmailThread.id,
+        sa.select(Contact.temperature)
+        .where(Contact.id == EmailThread.contact_id)
+        .scalar_subquery()
+        .label("temperature"),
+        *(getattr(EmailThread, c) for c in STATE_COLUMNS),
+    )
+    current = await connection.execute(each_key(session, now_state, EmailThread.id, ids))
+    changes: list[dict[str, Any]] = []
+    for now in current:
+        thread = threads[now.id]
+        latest = thread.newest_human
+        needs_reply = latest is not None and latest[1] and (latest[2] or now.id in pending)
+        urgency = said.get((now.id, InsightType.URGENCY.value))
+        state = {
+            "message_count": thread.count,
+            "last_message_at": thread.last,
+            "unread_count": thread.unread,
+            "needs_reply": needs_reply,
+            "has_draft": thread.draft,
+            "intent": said.get((now.id, InsightType.INTENT.value)),
+            "urgency": urgency,
+            "attention": attention(
+                needs_reply=needs_reply,
+                hot=now.temperature == Temperature.HOT,
+                urgency=urgency,
+                has_draft=thread.draft,
             ),
-            needs_reply=sa.and_(newest_is_inbound, sa.or_(newest_is_untriaged_inbound, reply_pending)),
-            intent=_insight(InsightType.INTENT),
-            urgency=_insight(InsightType.URGENCY),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    hot = sa.exists(
-        sa.select(Contact.id).where(Contact.id == EmailThread.contact_id, Contact.temperature == Temperature.HOT)
-    )
-    await session.execute(
-        sa.update(EmailThread)
-        .where(EmailThread.id.in_(ids))
-        .values(
-            attention=sa.case(
-                (sa.and_(EmailThread.needs_reply, hot), 3),
-                (sa.and_(EmailThread.needs_reply, EmailThread.urgency == "high"), 2),
-                (sa.or_(EmailThread.needs_reply, EmailThread.has_draft), 1),
-                else_=0,
-            )
-        )
-        .execution_options(synchronize_session=False)
-    )
+        }
+        if any(getattr(now, column) != value for column, value in state.items()):
+            changes.append({"b_id": now.id, **{f"b_{column}": value for column, value in state.items()}})
+    if changes:
+        await connection.execute(_UPDATE, changes)
