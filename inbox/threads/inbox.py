@@ -27,7 +27,7 @@ from inbox.contacts.repository import like_pattern
 from inbox.core.errors import InvalidInput
 from inbox.core.principal import Principal
 from inbox.mailboxes.models import EmailAccount
-from inbox.threads.models import SEARCH_DOCUMENT, Email, EmailThread, ThreadStatus
+from inbox.threads.models import SEARCH_DOCUMENT, Direction, Email, EmailThread, ThreadStatus
 from inbox.threads.repository import ThreadRepository
 
 PAGE_SIZE = 50
@@ -119,6 +119,7 @@ def _search(stmt: sa.Select[Any], session: AsyncSession, principal: Principal, q
         query = " & ".join(f"'{word}':*" for word in words)
         matching = sa.select(Email.thread_id).where(
             Email.workspace_id == principal.workspace_id,
+            Email.direction == Direction.INBOUND,
             sa.text(f"{SEARCH_DOCUMENT} @@ to_tsquery('simple'::regconfig, :inbox_q)").bindparams(inbox_q=query),
         )
     else:
@@ -133,6 +134,7 @@ def _search(stmt: sa.Select[Any], session: AsyncSession, principal: Principal, q
         )
         matching = sa.select(Email.thread_id).where(
             Email.workspace_id == principal.workspace_id,
+            Email.direction == Direction.INBOUND,
             *(document.like(like_pattern(word), escape="\\") for word in words),
         )
     return stmt.where(EmailThread.id.in_(matching))

@@ -13,7 +13,7 @@ threads by attention, then newest) without a sort.
 sent (``draft_edit_distance``).
 
 On PostgreSQL, ``ix_emails_search`` is a GIN index over the words of each
-email's subject, sender and body, for the inbox's search.
+received email's subject, sender and body, for the inbox's search.
 
 Revision ID: 0005
 Revises: 0004
@@ -33,6 +33,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 ACTIVE = "status = 'active'"
+# Received mail only: a row of our own outbound mail changes status several times as it is sent, and
+# each change would recompute its words for the index.
+SEARCHED = "direction = 'inbound'"
 PENDING = "status = 'pending'"
 SEARCH_DOCUMENT = (
     "to_tsvector('simple'::regconfig, coalesce(subject, '') || ' ' || coalesce(from_name, '') || ' ' "
@@ -70,7 +73,7 @@ def upgrade() -> None:
         sqlite_where=sa.text(PENDING),
     )
     if op.get_context().dialect.name == "postgresql":
-        op.execute(f"CREATE INDEX ix_emails_search ON emails USING gin ({SEARCH_DOCUMENT})")
+        op.execute(f"CREATE INDEX ix_emails_search ON emails USING gin ({SEARCH_DOCUMENT}) WHERE {SEARCHED}")
     # Existing threads: unread mail and waiting drafts (triage refines attention as mail arrives).
     op.execute(
         "UPDATE email_threads SET "
