@@ -36,7 +36,7 @@ from inbox.core.db import sql_now, utcnow
 from inbox.insights.models import AiInsight, AiUsage, InsightType
 from inbox.sequences.models import EnrollmentStatus, SequenceEnrollment
 from inbox.threads.models import DeliveryStatus, Direction, Email
-from inbox.threads.state import refresh_threads
+from inbox.threads.state import after_triage, refresh_threads
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,17 @@ async def apply_triage(
                 session, facts, ActionType.EMAIL, title, result, now, contact_id=referral_id, first=first
             )
         )
-    if facts.thread_id is not None:
+    if facts.thread_id is not None and facts.received_at is not None:
+        await after_triage(
+            session,
+            thread_id=facts.thread_id,
+            received_at=facts.received_at,
+            intent=result.intent.value,
+            urgency=result.urgency.value,
+            needs_reply=result.needs_reply,
+            drafted=draft_id is not None,
+        )
+    elif facts.thread_id is not None:
         await refresh_threads(session, [facts.thread_id])
     await record_usage(
         session,

@@ -180,3 +180,63 @@ async def refresh_threads(session: AsyncSession, thread_ids: Iterable[uuid.UUID]
             changes.append({"b_id": now.id, **{f"b_{column}": value for column, value in state.items()}})
     if changes:
         await connection.execute(_UPDATE, changes)
+
+
+async def after_triage(
+    session: AsyncSession,
+    *,
+    thread_id: uuid.UUID,
+    received_at: datetime,
+    intent: str,
+    urgency: str,
+    needs_reply: bool,
+    drafted: bool,
+) -> None:
+    """What triage of an inbound message changes of its thread. When the message is still the thread's newest
+    (the usual case: triage runs seconds after arrival) the facts are all known here and one single-row
+    UPDATE sets them; otherwise (mail came or went after it) :func:`refresh_threads` recomputes the thread."""
+    result = await session.execute(
+        _AFTER_TRIAGE,
+        {
+            "b_thread": thread_id,
+            "b_at": received_at,
+            "b_intent": intent,
+            "b_urgency": urgency,
+            "b_needs": needs_reply,
+            "b_drafted": drafted,
+            "b_urgent": urgency == "high",
+        },
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        await refresh_threads(session, [thread_id])
+
+
+def _after_triage_statement() -> sa.Update:
+    needs = sa.bindparam("b_needs", type_=sa.Boolean)
+    has_draft = sa.or_(_TABLE.c.has_draft, sa.bindparam("b_drafted", type_=sa.Boolean))
+    hot = sa.exists(
+        sa.select(Contact.id).where(Contact.id == _TABLE.c.contact_id, Contact.temperature == Temperature.HOT)
+    )
+    return (
+        sa.update(_TABLE)
+        .where(
+            _TABLE.c.id == sa.bindparam("b_thread"),
+            # The message is still the newest of the thread: nothing came or went after it.
+            sa.or_(_TABLE.c.last_message_at.is_(None), _TABLE.c.last_message_at <= sa.bindparam("b_at")),
+        )
+        .values(
+            intent=sa.bindparam("b_intent"),
+            urgency=sa.bindparam("b_urgency"),
+            needs_reply=needs,
+            has_draft=has_draft,
+            attention=sa.case(
+                (sa.and_(needs, hot), 3),
+                (sa.and_(needs, sa.bindparam("b_urgent", type_=sa.Boolean)), 2),
+                (sa.or_(needs, has_draft), 1),
+                else_=0,
+            ),
+        )
+    )
+
+
+_AFTER_TRIAGE = _after_triage_statement()
