@@ -268,12 +268,14 @@ async def test_idle_delivers_new_mail_within_two_seconds(
     blobs: LocalBlobStore,
 ) -> None:
     account = await connect_mailbox(session, sync_settings, team, imap_user)
-    raws = [message(message_id=f"<idle-{n}@test.example>") for n in range(5)]
+    raws = [message(message_id=f"<idle-{n}@test.example>") for n in range(7)]
     latencies = await wait_for_mail(db, sync_settings, account, blobs, raws, dovecot, imap_user)
-    # Within 2 s: the median of five, so one message delayed by a loaded machine does not decide
-    # (bench/ingest.py measures the distribution: p95 over 100 messages).
-    assert sorted(latencies)[2] < 2.0, latencies
-    assert {row.message_id for row in await stored(db, account)} == {f"idle-{n}@test.example" for n in range(5)}
+    # Within 2 s: the median of seven, so a delivery or two delayed (a loaded machine, a wake-up the
+    # server never sent, caught by the 10 s recheck) does not decide; bench/ingest.py measures the
+    # distribution (p95 over 100 messages). Every message arrives within one recheck.
+    assert sorted(latencies)[3] < 2.0, latencies
+    assert max(latencies) < 12.0, latencies
+    assert {row.message_id for row in await stored(db, account)} == {f"idle-{n}@test.example" for n in range(7)}
 
 
 async def test_a_server_without_idle_is_polled(
